@@ -1,0 +1,1 @@
+"""pytest-checkout: test applications that take payments through Stripe Checkout Sessions."""

@@ -1,0 +1,130 @@
+"""The node types that describe Stripe's request parameters and response objects.
+
+A schema is a tree of these frozen nodes. The per-version modules next to this one are generated from Stripe's
+OpenAPI spec by ``scripts/generate_schema.py`` and only build trees of these nodes, so everything that reads a
+schema (codec, validation, the fake, the strategies) dispatches on the handful of classes defined here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+__all__ = [
+    "NODE_KINDS",
+    "AnyOf",
+    "Array",
+    "Boolean",
+    "Expandable",
+    "Integer",
+    "Map",
+    "Node",
+    "Number",
+    "Object",
+    "Removed",
+    "String",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Node:
+    """Base of every schema node.
+
+    ``nullable``: a response field that may be ``null``. ``emptyable``: a request parameter where the empty
+    string is accepted (Stripe reads it as "unset"); elsewhere ``""`` is ``parameter_invalid_empty``.
+    """
+
+    nullable: bool = False
+    emptyable: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class String(Node):
+    """A string, optionally limited in length or to a set of values."""
+
+    max_length: int | None = None
+    enum: tuple[str, ...] | None = None
+    format: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Integer(Node):
+    """An integer; ``format`` is ``"unix-time"`` for timestamps."""
+
+    format: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Number(Node):
+    """A decimal number (a float on the wire)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Boolean(Node):
+    """``true`` or ``false``."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Object(Node):
+    """An object with known keys; unknown keys are rejected."""
+
+    properties: Mapping[str, Node] = field(default_factory=dict)
+    required: frozenset[str] = frozenset()
+    title: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Map(Node):
+    """An object with free-form keys whose values share one schema (``metadata``)."""
+
+    values: Node = field(default_factory=lambda: String())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Array(Node):
+    """A list whose items share one schema."""
+
+    items: Node = field(default_factory=lambda: String())
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnyOf(Node):
+    """A value matching one of several schemas."""
+
+    options: tuple[Node, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Expandable(Node):
+    """A response field holding an id, or the object it names when the request expanded it."""
+
+    resources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Removed(Node):
+    """A parameter that older API versions accepted and that ``since`` removed.
+
+    The seed (generated from Stripe's "sdk" spec variant) still lists these; the live API rejects them.
+    ``legacy_line_item`` marks the old line item fields, which Stripe rejects with a message of their own
+    instead of calling them unknown. ``was`` is the schema the parameter had, for the client's types.
+    """
+
+    since: str = ""
+    legacy_line_item: bool = False
+    was: Node = field(default_factory=lambda: String())
+
+
+#: Every concrete node class. Code that dispatches on node types asserts it covers all of these.
+NODE_KINDS: tuple[type[Node], ...] = (
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Object,
+    Map,
+    Array,
+    AnyOf,
+    Expandable,
+    Removed,
+)

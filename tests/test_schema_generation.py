@@ -1,0 +1,145 @@
+"""The generated schema: reproducible from the spec, and covering what the issue and the seed name."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from pytest_checkout.schema import nodes
+from pytest_checkout.schema import v2022_08_01 as schema
+
+from .conftest import ROOT, SPEC
+
+
+def test_regenerating_from_the_spec_changes_nothing(tmp_path):
+    script = ROOT / "scripts" / "generate_schema.py"
+    result = subprocess.run(
+        [sys.executable, str(script), str(SPEC), "--out", str(tmp_path)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for generated in sorted(tmp_path.iterdir()):
+        committed = ROOT / "pytest_checkout" / "schema" / generated.name
+        assert committed.read_text() == generated.read_text(), f"{generated.name} is out of date"
+    assert {p.name for p in tmp_path.iterdir()} == {"v2022_08_01.py", "v2022_08_01_types.py"}
+
+
+def test_check_mode_reports_a_stale_file(tmp_path):
+    script = ROOT / "scripts" / "generate_schema.py"
+    (tmp_path / "v2022_08_01.py").write_text("# stale\n")
+    result = subprocess.run(
+        [sys.executable, str(script), str(SPEC), "--out", str(tmp_path), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "v2022_08_01.py" in result.stdout
+
+
+def test_generator_refuses_a_file_that_is_not_the_spec(tmp_path):
+    script = ROOT / "scripts" / "generate_schema.py"
+    bogus = tmp_path / "spec.yaml"
+    bogus.write_text("openapi: 3.0.0\ninfo: {version: '2020-08-27'}\npaths: {}\ncomponents: {}\n")
+    result = subprocess.run(
+        [sys.executable, str(script), str(bogus), "--out", str(tmp_path)], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "2020-08-27" in result.stdout
+
+
+CREATE_TOP_LEVEL = {
+    "after_expiration", "allow_promotion_codes", "automatic_tax", "billing_address_collection", "cancel_url",
+    "client_reference_id", "consent_collection", "currency", "customer", "customer_creation", "customer_email",
+    "customer_update", "discounts", "expand", "expires_at", "line_items", "locale", "metadata", "mode",
+    "payment_intent_data", "payment_method_collection", "payment_method_options", "payment_method_types",
+    "phone_number_collection", "setup_intent_data", "shipping_address_collection", "shipping_options",
+    "submit_type", "subscription_data", "success_url", "tax_id_collection",
+}  # fmt: skip
+
+
+def test_create_params_have_the_31_parameters_plus_the_removed_one():
+    properties = schema.CREATE_PARAMS.properties
+    live = {k for k, v in properties.items() if not isinstance(v, nodes.Removed)}
+    assert live == CREATE_TOP_LEVEL
+    assert len(live) == 31
+    assert isinstance(properties["shipping_rates"], nodes.Removed)
+    assert properties["shipping_rates"].since == "2022-08-01"
+    assert schema.CREATE_PARAMS.required == frozenset({"success_url", "cancel_url"})
+
+
+def test_removed_parameters_are_known_as_removed():
+    subscription_data = schema.CREATE_PARAMS.properties["subscription_data"]
+    assert isinstance(subscription_data, nodes.Object)
+    for name in ("coupon", "items", "trial_from_plan"):
+        assert isinstance(subscription_data.properties[name], nodes.Removed)
+    line_items = schema.CREATE_PARAMS.properties["line_items"]
+    assert isinstance(line_items, nodes.Array) and isinstance(line_items.items, nodes.Object)
+    for name in ("amount", "currency", "description", "images", "name"):
+        removed = line_items.items.properties[name]
+        assert isinstance(removed, nodes.Removed) and removed.legacy_line_item
+
+
+def test_nested_structure_limits_and_empty_strings():
+    p = schema.CREATE_PARAMS.properties
+    assert p["cancel_url"] == nodes.String(max_length=5000)
+    assert p["client_reference_id"] == nodes.String(max_length=200)
+    line_item = p["line_items"].items  # type: ignore[attr-defined]
+    price_data = line_item.properties["price_data"]
+    assert price_data.required == frozenset({"currency"})
+    assert price_data.properties["product_data"].required == frozenset({"name"})
+    assert price_data.properties["recurring"].required == frozenset({"interval"})
+    assert price_data.properties["unit_amount_decimal"].format == "decimal"
+    mandate = p["payment_method_options"].properties["acss_debit"].properties["mandate_options"]  # type: ignore[attr-defined]
+    assert mandate.properties["custom_mandate_url"].emptyable
+    assert not p["success_url"].emptyable
+    assert isinstance(p["metadata"], nodes.Map)
+    assert p["expires_at"] == nodes.Integer(format="unix-time")
+    pmt = p["payment_method_types"]
+    assert isinstance(pmt, nodes.Array) and isinstance(pmt.items, nodes.String)
+    assert pmt.items.enum is not None and len(pmt.items.enum) == 27 and "wechat_pay" in pmt.items.enum
+    wechat = p["payment_method_options"].properties["wechat_pay"]  # type: ignore[attr-defined]
+    assert wechat.required == frozenset({"client"})
+
+
+def test_other_operations_parameters():
+    ops = schema.OPERATIONS
+    assert set(ops) == {"create", "retrieve", "list", "list_line_items", "expire"}
+    assert ops["list"].method == "GET" and ops["list"].path == "/v1/checkout/sessions"
+    assert set(ops["list"].params.properties) == {
+        "customer", "customer_details", "ending_before", "expand", "limit", "payment_intent",
+        "starting_after", "subscription",
+    }  # fmt: skip
+    assert set(ops["list_line_items"].params.properties) == {
+        "ending_before",
+        "expand",
+        "limit",
+        "starting_after",
+    }
+    assert set(ops["retrieve"].params.properties) == {"expand"}
+    assert set(ops["expire"].params.properties) == {"expand"}
+    assert ops["expire"].method == "POST" and ops["expire"].path.endswith("/{session}/expire")
+
+
+def test_session_object_has_44_fields_with_nullability_and_expandables():
+    session = schema.CHECKOUT_SESSION
+    assert len(session.properties) == 44
+    expandable = {k for k, v in session.properties.items() if isinstance(v, nodes.Expandable)}
+    assert expandable == {"customer", "payment_intent", "payment_link", "setup_intent", "subscription"}
+    assert session.properties["url"].nullable
+    assert not session.properties["id"].nullable
+    assert session.properties["status"] == nodes.String(enum=("complete", "expired", "open"), nullable=True)
+    line_items = session.properties["line_items"]
+    assert isinstance(line_items, nodes.Object) and set(line_items.properties) == {
+        "data",
+        "has_more",
+        "object",
+        "url",
+    }
+    customer_details = session.properties["customer_details"]
+    assert isinstance(customer_details, nodes.Object) and customer_details.nullable
+    assert customer_details.properties["tax_exempt"] == nodes.String(
+        enum=("exempt", "none", "reverse"), nullable=True
+    )
+    item = schema.ITEM
+    assert {"id", "object", "amount_subtotal", "amount_total", "amount_discount", "amount_tax", "currency",
+            "description", "price", "quantity"} <= set(item.properties)  # fmt: skip
+    assert schema.OPERATIONS["list"].answer.properties["data"].items is session  # type: ignore[attr-defined]
