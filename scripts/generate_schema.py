@@ -267,8 +267,14 @@ def params_schema(spec: Mapping[str, Any], method: str, path: str) -> dict[str, 
     return {"type": "object", "properties": properties, "required": required}
 
 
+#: Parameters the spec leaves optional that API version 2022-08-01 requires: since that version a session
+#: without ``mode`` can not use prices, and Stripe's answer is taken to be a missing-parameter error.
+REQUIRED_SINCE = {"create": ("mode",)}
+
+
 def with_removed(create: dict[str, Any]) -> dict[str, Any]:
-    """The create params schema with the removed parameters added back, marked ``x-removed``."""
+    """The create params schema with the removed parameters added back, marked ``x-removed``, and ``mode`` required."""
+    create["required"] = sorted({*create.get("required", []), *REQUIRED_SINCE["create"]})
     for parent_path, name, was, legacy in REMOVED:
         parent: dict[str, Any] = create
         for step in parent_path:
@@ -388,29 +394,21 @@ class TypesWriter:
     classes: list[str] = field(default_factory=list)
     #: Parameter path (``line_items[][price_data]``) -> TypedDict name, for tests and tools.
     param_types: dict[str, str] = field(default_factory=dict)
-    literals: dict[tuple[str, ...], str] = field(default_factory=dict)
     literal_lines: list[str] = field(default_factory=list)
 
-    def literal(self, values: list[str], hint: str) -> str:
-        key = tuple(values)
-        if key not in self.literals:
-            name = hint
-            taken = set(self.literals.values())
-            counter = 2
-            while name in taken:
-                name = f"{hint}{counter}"
-                counter += 1
-            self.literals[key] = name
-            inner = ", ".join(py_str(v) for v in values)
-            self.literal_lines.append(f"{name} = Literal[{inner}]")
-        return self.literals[key]
+    def literal(self, values: list[str], name: str) -> str:
+        # One alias per parameter, named after it: shared names would make mypy's messages point at an
+        # unrelated parameter that happens to take the same values.
+        inner = ", ".join(py_str(v) for v in values)
+        self.literal_lines.append(f"{name} = Literal[{inner}]")
+        return name
 
-    def param_type(self, schema: Mapping[str, Any], class_name: str, path: str) -> str:
+    def param_type(self, schema: Mapping[str, Any], class_name: str, path: str, operation: str = "") -> str:
         if "x-removed" in schema:
-            return self.param_type(schema["x-removed"]["was"], class_name, path)
+            return self.param_type(schema["x-removed"]["was"], class_name, path, operation)
         if "anyOf" in schema:
             options = [o for o in schema["anyOf"] if o.get("enum") != [""]]
-            inner = [self.param_type(o, class_name, path) for o in options]
+            inner = [self.param_type(o, class_name, path, operation) for o in options]
             text = " | ".join(dict.fromkeys(inner))
             if len(options) < len(schema["anyOf"]):
                 text += ' | Literal[""]'
@@ -428,26 +426,27 @@ class TypesWriter:
             return "bool"
         if kind == "array":
             item_name = singular(class_name) if schema["items"].get("properties") else class_name
-            return f"list[{self.param_type(schema['items'], item_name, path + '[]')}]"
+            return f"list[{self.param_type(schema['items'], item_name, path + '[]', operation)}]"
         extra = schema.get("additionalProperties")
         if isinstance(extra, dict) and not schema.get("properties"):
-            return f"dict[str, {self.param_type(extra, class_name + 'Value', path + '[*]')}]"
+            return f"dict[str, {self.param_type(extra, class_name + 'Value', path + '[*]', operation)}]"
         if schema.get("properties"):
-            self.typed_dict(schema, class_name, path)
+            self.typed_dict(schema, class_name, path, operation)
             return class_name
         return "dict[str, Any]"
 
-    def typed_dict(self, schema: Mapping[str, Any], class_name: str, path: str) -> None:
+    def typed_dict(self, schema: Mapping[str, Any], class_name: str, path: str, operation: str = "") -> None:
         properties = schema.get("properties") or {}
         required = set(schema.get("required") or [])
         self.param_types[path] = class_name
         lines = [f"class {class_name}(TypedDict, total=False):"]
-        lines.append(f'    """Parameters at ``{path or "(top level)"}``."""')
+        where = f"at ``{path}``" if path else f"of ``Session.{operation}``"
+        lines.append(f'    """Parameters {where}."""')
         lines.append("")
         for key in sorted(properties):
             sub = properties[key]
             child_name = class_name + camel(key)
-            annotation = self.param_type(sub, child_name, f"{path}[{key}]" if path else key)
+            annotation = self.param_type(sub, child_name, f"{path}[{key}]" if path else key, operation)
             if "x-removed" in sub:
                 lines.append(f"    # Deprecated: removed in API version {API_VERSION}; Stripe rejects it.")
             if key in required:
@@ -520,7 +519,7 @@ def write_types(spec: Mapping[str, Any]) -> str:
             )
             writer.param_types[f"({name})"] = prefixes[name]
             continue
-        writer.typed_dict(schema, prefixes[name], "")
+        writer.typed_dict(schema, prefixes[name], "", name)
         writer.param_types[f"({name})"] = writer.param_types.pop("")
 
     out = [HEADER, f'"""Types of Stripe\'s Checkout Sessions API, version {API_VERSION}."""', ""]

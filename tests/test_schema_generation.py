@@ -63,7 +63,8 @@ def test_create_params_have_the_31_parameters_plus_the_removed_one():
     assert len(live) == 31
     assert isinstance(properties["shipping_rates"], nodes.Removed)
     assert properties["shipping_rates"].since == "2022-08-01"
-    assert schema.CREATE_PARAMS.required == frozenset({"success_url", "cancel_url"})
+    # mode is optional in the spec but required since 2022-08-01 (RULES.md); the generator adds it.
+    assert schema.CREATE_PARAMS.required == frozenset({"success_url", "cancel_url", "mode"})
 
 
 def test_removed_parameters_are_known_as_removed():
@@ -72,10 +73,12 @@ def test_removed_parameters_are_known_as_removed():
     for name in ("coupon", "items", "trial_from_plan"):
         assert isinstance(subscription_data.properties[name], nodes.Removed)
     line_items = schema.CREATE_PARAMS.properties["line_items"]
-    assert isinstance(line_items, nodes.Array) and isinstance(line_items.items, nodes.Object)
+    assert isinstance(line_items, nodes.Array)
+    assert isinstance(line_items.items, nodes.Object)
     for name in ("amount", "currency", "description", "images", "name"):
         removed = line_items.items.properties[name]
-        assert isinstance(removed, nodes.Removed) and removed.legacy_line_item
+        assert isinstance(removed, nodes.Removed)
+        assert removed.legacy_line_item
 
 
 def test_nested_structure_limits_and_empty_strings():
@@ -94,8 +97,11 @@ def test_nested_structure_limits_and_empty_strings():
     assert isinstance(p["metadata"], nodes.Map)
     assert p["expires_at"] == nodes.Integer(format="unix-time")
     pmt = p["payment_method_types"]
-    assert isinstance(pmt, nodes.Array) and isinstance(pmt.items, nodes.String)
-    assert pmt.items.enum is not None and len(pmt.items.enum) == 27 and "wechat_pay" in pmt.items.enum
+    assert isinstance(pmt, nodes.Array)
+    assert isinstance(pmt.items, nodes.String)
+    assert pmt.items.enum is not None
+    assert len(pmt.items.enum) == 27
+    assert "wechat_pay" in pmt.items.enum
     wechat = p["payment_method_options"].properties["wechat_pay"]  # type: ignore[attr-defined]
     assert wechat.required == frozenset({"client"})
 
@@ -103,7 +109,8 @@ def test_nested_structure_limits_and_empty_strings():
 def test_other_operations_parameters():
     ops = schema.OPERATIONS
     assert set(ops) == {"create", "retrieve", "list", "list_line_items", "expire"}
-    assert ops["list"].method == "GET" and ops["list"].path == "/v1/checkout/sessions"
+    assert ops["list"].method == "GET"
+    assert ops["list"].path == "/v1/checkout/sessions"
     assert set(ops["list"].params.properties) == {
         "customer", "customer_details", "ending_before", "expand", "limit", "payment_intent",
         "starting_after", "subscription",
@@ -116,7 +123,8 @@ def test_other_operations_parameters():
     }
     assert set(ops["retrieve"].params.properties) == {"expand"}
     assert set(ops["expire"].params.properties) == {"expand"}
-    assert ops["expire"].method == "POST" and ops["expire"].path.endswith("/{session}/expire")
+    assert ops["expire"].method == "POST"
+    assert ops["expire"].path.endswith("/{session}/expire")
 
 
 def test_session_object_has_44_fields_with_nullability_and_expandables():
@@ -128,17 +136,17 @@ def test_session_object_has_44_fields_with_nullability_and_expandables():
     assert not session.properties["id"].nullable
     assert session.properties["status"] == nodes.String(enum=("complete", "expired", "open"), nullable=True)
     line_items = session.properties["line_items"]
-    assert isinstance(line_items, nodes.Object) and set(line_items.properties) == {
+    assert isinstance(line_items, nodes.Object)
+    assert set(line_items.properties) == {
         "data",
         "has_more",
         "object",
         "url",
     }
     customer_details = session.properties["customer_details"]
-    assert isinstance(customer_details, nodes.Object) and customer_details.nullable
-    assert customer_details.properties["tax_exempt"] == nodes.String(
-        enum=("exempt", "none", "reverse"), nullable=True
-    )
+    assert isinstance(customer_details, nodes.Object)
+    assert customer_details.nullable
+    assert customer_details.properties["tax_exempt"] == nodes.String(enum=("exempt", "none", "reverse"), nullable=True)
     item = schema.ITEM
     assert {"id", "object", "amount_subtotal", "amount_total", "amount_discount", "amount_tax", "currency",
             "description", "price", "quantity"} <= set(item.properties)  # fmt: skip

@@ -8,17 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pytest_checkout.schema.nodes import (
-    Array,
-    Boolean,
-    Expandable,
-    Integer,
-    Map,
-    Number,
-    Object,
-    Removed,
-    String,
-)
+from pytest_checkout.schema.nodes import Array, Boolean, Expandable, Integer, Map, Number, Object, Removed, String
 from pytest_checkout.schema.operations import Operation, list_of
 
 __all__ = [
@@ -337,11 +327,7 @@ LINE_ITEMS_DISCOUNT_AMOUNT = Object(
     title="LineItemsDiscountAmount",
 )
 CUSTOM_UNIT_AMOUNT = Object(
-    properties={
-        "maximum": Integer(nullable=True),
-        "minimum": Integer(nullable=True),
-        "preset": Integer(nullable=True),
-    },
+    properties={"maximum": Integer(nullable=True), "minimum": Integer(nullable=True), "preset": Integer(nullable=True)},
     title="CustomUnitAmount",
 )
 PRICE_TIER = Object(
@@ -641,8 +627,7 @@ CHECKOUT_AFFIRM_PAYMENT_METHOD_OPTIONS = Object(
     properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutAffirmPaymentMethodOptions"
 )
 CHECKOUT_AFTERPAY_CLEARPAY_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))},
-    title="CheckoutAfterpayClearpayPaymentMethodOptions",
+    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutAfterpayClearpayPaymentMethodOptions"
 )
 CHECKOUT_ALIPAY_PAYMENT_METHOD_OPTIONS = Object(
     properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutAlipayPaymentMethodOptions"
@@ -679,9 +664,7 @@ CHECKOUT_BOLETO_PAYMENT_METHOD_OPTIONS = Object(
     required=frozenset(("expires_after_days",)),
     title="CheckoutBoletoPaymentMethodOptions",
 )
-CHECKOUT_CARD_INSTALLMENTS_OPTIONS = Object(
-    properties={"enabled": Boolean()}, title="CheckoutCardInstallmentsOptions"
-)
+CHECKOUT_CARD_INSTALLMENTS_OPTIONS = Object(properties={"enabled": Boolean()}, title="CheckoutCardInstallmentsOptions")
 CHECKOUT_CARD_PAYMENT_METHOD_OPTIONS = Object(
     properties={
         "installments": CHECKOUT_CARD_INSTALLMENTS_OPTIONS,
@@ -1167,10 +1150,7 @@ PAYMENT_PAGES_CHECKOUT_SESSION_TAX_ID_COLLECTION = Object(
     title="PaymentPagesCheckoutSessionTaxIDCollection",
 )
 PAYMENT_PAGES_CHECKOUT_SESSION_TOTAL_DETAILS_RESOURCE_BREAKDOWN = Object(
-    properties={
-        "discounts": Array(items=LINE_ITEMS_DISCOUNT_AMOUNT),
-        "taxes": Array(items=LINE_ITEMS_TAX_AMOUNT),
-    },
+    properties={"discounts": Array(items=LINE_ITEMS_DISCOUNT_AMOUNT), "taxes": Array(items=LINE_ITEMS_TAX_AMOUNT)},
     required=frozenset(
         (
             "discounts",
@@ -1531,9 +1511,7 @@ CREATE_PARAMS = Object(
                     ),
                     "amount": Removed(since="2022-08-01", was=Integer(), legacy_line_item=True),
                     "currency": Removed(since="2022-08-01", was=String(), legacy_line_item=True),
-                    "description": Removed(
-                        since="2022-08-01", was=String(max_length=5000), legacy_line_item=True
-                    ),
+                    "description": Removed(since="2022-08-01", was=String(max_length=5000), legacy_line_item=True),
                     "dynamic_tax_rates": Array(items=String(max_length=5000)),
                     "images": Removed(since="2022-08-01", was=Array(items=String()), legacy_line_item=True),
                     "name": Removed(since="2022-08-01", was=String(max_length=5000), legacy_line_item=True),
@@ -1759,20 +1737,16 @@ CREATE_PARAMS = Object(
                     title="payment_method_options_param",
                 ),
                 "affirm": Object(
-                    properties={"setup_future_usage": String(enum=("none",))},
-                    title="payment_method_options_param",
+                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
                 ),
                 "afterpay_clearpay": Object(
-                    properties={"setup_future_usage": String(enum=("none",))},
-                    title="payment_method_options_param",
+                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
                 ),
                 "alipay": Object(
-                    properties={"setup_future_usage": String(enum=("none",))},
-                    title="payment_method_options_param",
+                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
                 ),
                 "au_becs_debit": Object(
-                    properties={"setup_future_usage": String(enum=("none",))},
-                    title="payment_method_options_param",
+                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
                 ),
                 "bacs_debit": Object(
                     properties={
@@ -1787,8 +1761,7 @@ CREATE_PARAMS = Object(
                     title="payment_method_options_param",
                 ),
                 "bancontact": Object(
-                    properties={"setup_future_usage": String(enum=("none",))},
-                    title="payment_method_options_param",
+                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
                 ),
                 "boleto": Object(
                     properties={
@@ -1855,60 +1828,40 @@ CREATE_PARAMS = Object(
                     title="payment_method_options_param",
                 ),
                 "eps": Object(
-                    properties={"setup_future_usage": String(enum=("none",))},
-                    title="payment_method_options_param",
+                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
                 ),
                 "fpx": Object(
-                    properties={"setup_future_usage": String(enum=("none",))},
-                    title="payment_method_options_param",
+                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
                 ),
                 "giropay": Object(
-                    properties={"setup_future_usage": String(enum=("none",))},
-                    title="payment_method_options_param",
+                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
                 ),
                 "grabpay": Object(
-                    properties={"setup_future_usage": String(enum=("none",))},
-                    title="payment_method_options_param",
+                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
                 ),
                 "ideal": Object(
-                    properties={"setup_future_usage": String(enum=("none",))},
-                    title="payment_method_options_param",
+                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
                 ),
                 "klarna": Object(
-                    properties={"setup_future_usage": String(enum=("none",))},
-                    title="payment_method_options_param",
+                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
                 ),
                 "konbini": Object(
-                    properties={
-                        "expires_after_days": Integer(),
-                        "setup_future_usage": String(enum=("none",)),
-                    },
+                    properties={"expires_after_days": Integer(), "setup_future_usage": String(enum=("none",))},
                     title="payment_method_options_param",
                 ),
                 "oxxo": Object(
-                    properties={
-                        "expires_after_days": Integer(),
-                        "setup_future_usage": String(enum=("none",)),
-                    },
+                    properties={"expires_after_days": Integer(), "setup_future_usage": String(enum=("none",))},
                     title="payment_method_options_param",
                 ),
                 "p24": Object(
-                    properties={
-                        "setup_future_usage": String(enum=("none",)),
-                        "tos_shown_and_accepted": Boolean(),
-                    },
+                    properties={"setup_future_usage": String(enum=("none",)), "tos_shown_and_accepted": Boolean()},
                     title="payment_method_options_param",
                 ),
                 "paynow": Object(
-                    properties={
-                        "setup_future_usage": String(enum=("none",)),
-                        "tos_shown_and_accepted": Boolean(),
-                    },
+                    properties={"setup_future_usage": String(enum=("none",)), "tos_shown_and_accepted": Boolean()},
                     title="payment_method_options_param",
                 ),
-                "pix": Object(
-                    properties={"expires_after_seconds": Integer()}, title="payment_method_options_param"
-                ),
+                "pix": Object(properties={"expires_after_seconds": Integer()}, title="payment_method_options_param"),
                 "sepa_debit": Object(
                     properties={
                         "setup_future_usage": String(
@@ -1922,8 +1875,7 @@ CREATE_PARAMS = Object(
                     title="payment_method_options_param",
                 ),
                 "sofort": Object(
-                    properties={"setup_future_usage": String(enum=("none",))},
-                    title="payment_method_options_param",
+                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
                 ),
                 "us_bank_account": Object(
                     properties={
@@ -2011,9 +1963,7 @@ CREATE_PARAMS = Object(
             )
         ),
         "phone_number_collection": Object(
-            properties={"enabled": Boolean()},
-            required=frozenset(("enabled",)),
-            title="phone_number_collection_params",
+            properties={"enabled": Boolean()}, required=frozenset(("enabled",)), title="phone_number_collection_params"
         ),
         "setup_intent_data": Object(
             properties={
@@ -2416,14 +2366,13 @@ CREATE_PARAMS = Object(
         ),
         "success_url": String(max_length=5000),
         "tax_id_collection": Object(
-            properties={"enabled": Boolean()},
-            required=frozenset(("enabled",)),
-            title="tax_id_collection_params",
+            properties={"enabled": Boolean()}, required=frozenset(("enabled",)), title="tax_id_collection_params"
         ),
     },
     required=frozenset(
         (
             "cancel_url",
+            "mode",
             "success_url",
         )
     ),
@@ -2456,11 +2405,7 @@ EXPIRE_PARAMS = Object(properties={"expand": Array(items=String(max_length=5000)
 #: The five operations by name.
 OPERATIONS = {
     "create": Operation(
-        name="create",
-        method="POST",
-        path="/v1/checkout/sessions",
-        params=CREATE_PARAMS,
-        answer=CHECKOUT_SESSION,
+        name="create", method="POST", path="/v1/checkout/sessions", params=CREATE_PARAMS, answer=CHECKOUT_SESSION
     ),
     "retrieve": Operation(
         name="retrieve",

@@ -19,6 +19,8 @@ SessionCreateParamsConsentCollectionPromotions = Literal["auto", "none"]
 SessionCreateParamsConsentCollectionTermsOfService = Literal["none", "required"]
 SessionCreateParamsCustomerCreation = Literal["always", "if_required"]
 SessionCreateParamsCustomerUpdateAddress = Literal["auto", "never"]
+SessionCreateParamsCustomerUpdateName = Literal["auto", "never"]
+SessionCreateParamsCustomerUpdateShipping = Literal["auto", "never"]
 SessionCreateParamsLineItemPriceDataRecurringInterval = Literal["day", "month", "week", "year"]
 SessionCreateParamsLineItemPriceDataTaxBehavior = Literal["exclusive", "inclusive", "unspecified"]
 SessionCreateParamsLocale = Literal[
@@ -67,21 +69,23 @@ SessionCreateParamsLocale = Literal[
 SessionCreateParamsMode = Literal["payment", "setup", "subscription"]
 SessionCreateParamsPaymentIntentDataCaptureMethod = Literal["automatic", "manual"]
 SessionCreateParamsPaymentIntentDataSetupFutureUsage = Literal["off_session", "on_session"]
+SessionCreateParamsPaymentMethodCollection = Literal["always", "if_required"]
 SessionCreateParamsPaymentMethodOptionsAcssDebitCurrency = Literal["cad", "usd"]
 SessionCreateParamsPaymentMethodOptionsAcssDebitMandateOptionsDefaultFor = Literal["invoice", "subscription"]
 SessionCreateParamsPaymentMethodOptionsAcssDebitMandateOptionsPaymentSchedule = Literal[
     "combined", "interval", "sporadic"
 ]
-SessionCreateParamsPaymentMethodOptionsAcssDebitMandateOptionsTransactionType = Literal[
-    "business", "personal"
-]
-SessionCreateParamsPaymentMethodOptionsAcssDebitSetupFutureUsage = Literal[
-    "none", "off_session", "on_session"
-]
-SessionCreateParamsPaymentMethodOptionsAcssDebitVerificationMethod = Literal[
-    "automatic", "instant", "microdeposits"
-]
+SessionCreateParamsPaymentMethodOptionsAcssDebitMandateOptionsTransactionType = Literal["business", "personal"]
+SessionCreateParamsPaymentMethodOptionsAcssDebitSetupFutureUsage = Literal["none", "off_session", "on_session"]
+SessionCreateParamsPaymentMethodOptionsAcssDebitVerificationMethod = Literal["automatic", "instant", "microdeposits"]
 SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsAfterpayClearpaySetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsAlipaySetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsAuBecsDebitSetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsBacsDebitSetupFutureUsage = Literal["none", "off_session", "on_session"]
+SessionCreateParamsPaymentMethodOptionsBancontactSetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsBoletoSetupFutureUsage = Literal["none", "off_session", "on_session"]
+SessionCreateParamsPaymentMethodOptionsCardSetupFutureUsage = Literal["off_session", "on_session"]
 SessionCreateParamsPaymentMethodOptionsCustomerBalanceBankTransferRequestedAddressTypes = Literal[
     "iban", "sepa", "sort_code", "spei", "zengin"
 ]
@@ -89,11 +93,26 @@ SessionCreateParamsPaymentMethodOptionsCustomerBalanceBankTransferType = Literal
     "eu_bank_transfer", "gb_bank_transfer", "jp_bank_transfer", "mx_bank_transfer"
 ]
 SessionCreateParamsPaymentMethodOptionsCustomerBalanceFundingType = Literal["bank_transfer"]
+SessionCreateParamsPaymentMethodOptionsCustomerBalanceSetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsEpsSetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsFpxSetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsGiropaySetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsGrabpaySetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsIdealSetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsKlarnaSetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsKonbiniSetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsOxxoSetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsP24SetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsPaynowSetupFutureUsage = Literal["none"]
+SessionCreateParamsPaymentMethodOptionsSepaDebitSetupFutureUsage = Literal["none", "off_session", "on_session"]
+SessionCreateParamsPaymentMethodOptionsSofortSetupFutureUsage = Literal["none"]
 SessionCreateParamsPaymentMethodOptionsUsBankAccountFinancialConnectionsPermissions = Literal[
     "balances", "ownership", "payment_method", "transactions"
 ]
+SessionCreateParamsPaymentMethodOptionsUsBankAccountSetupFutureUsage = Literal["none", "off_session", "on_session"]
 SessionCreateParamsPaymentMethodOptionsUsBankAccountVerificationMethod = Literal["automatic", "instant"]
 SessionCreateParamsPaymentMethodOptionsWechatPayClient = Literal["android", "ios", "web"]
+SessionCreateParamsPaymentMethodOptionsWechatPaySetupFutureUsage = Literal["none"]
 SessionCreateParamsPaymentMethodTypes = Literal[
     "acss_debit",
     "affirm",
@@ -365,6 +384,13 @@ SessionCreateParamsShippingAddressCollectionAllowedCountries = Literal[
 SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMaximumUnit = Literal[
     "business_day", "day", "hour", "month", "week"
 ]
+SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMinimumUnit = Literal[
+    "business_day", "day", "hour", "month", "week"
+]
+SessionCreateParamsShippingOptionShippingRateDataFixedAmountCurrencyOptionsValueTaxBehavior = Literal[
+    "exclusive", "inclusive", "unspecified"
+]
+SessionCreateParamsShippingOptionShippingRateDataTaxBehavior = Literal["exclusive", "inclusive", "unspecified"]
 SessionCreateParamsShippingOptionShippingRateDataType = Literal["fixed_amount"]
 SessionCreateParamsSubmitType = Literal["auto", "book", "donate", "pay"]
 
@@ -399,8 +425,8 @@ class SessionCreateParamsCustomerUpdate(TypedDict, total=False):
     """Parameters at ``customer_update``."""
 
     address: SessionCreateParamsCustomerUpdateAddress
-    name: SessionCreateParamsCustomerUpdateAddress
-    shipping: SessionCreateParamsCustomerUpdateAddress
+    name: SessionCreateParamsCustomerUpdateName
+    shipping: SessionCreateParamsCustomerUpdateShipping
 
 
 class SessionCreateParamsDiscount(TypedDict, total=False):
@@ -541,38 +567,38 @@ class SessionCreateParamsPaymentMethodOptionsAffirm(TypedDict, total=False):
 class SessionCreateParamsPaymentMethodOptionsAfterpayClearpay(TypedDict, total=False):
     """Parameters at ``payment_method_options[afterpay_clearpay]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAfterpayClearpaySetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsAlipay(TypedDict, total=False):
     """Parameters at ``payment_method_options[alipay]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAlipaySetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsAuBecsDebit(TypedDict, total=False):
     """Parameters at ``payment_method_options[au_becs_debit]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAuBecsDebitSetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsBacsDebit(TypedDict, total=False):
     """Parameters at ``payment_method_options[bacs_debit]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAcssDebitSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsBacsDebitSetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsBancontact(TypedDict, total=False):
     """Parameters at ``payment_method_options[bancontact]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsBancontactSetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsBoleto(TypedDict, total=False):
     """Parameters at ``payment_method_options[boleto]``."""
 
     expires_after_days: int
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAcssDebitSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsBoletoSetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsCardInstallments(TypedDict, total=False):
@@ -585,14 +611,12 @@ class SessionCreateParamsPaymentMethodOptionsCard(TypedDict, total=False):
     """Parameters at ``payment_method_options[card]``."""
 
     installments: SessionCreateParamsPaymentMethodOptionsCardInstallments
-    setup_future_usage: SessionCreateParamsPaymentIntentDataSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsCardSetupFutureUsage
     statement_descriptor_suffix_kana: str
     statement_descriptor_suffix_kanji: str
 
 
-class SessionCreateParamsPaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer(
-    TypedDict, total=False
-):
+class SessionCreateParamsPaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer(TypedDict, total=False):
     """Parameters at ``payment_method_options[customer_balance][bank_transfer][eu_bank_transfer]``."""
 
     country: Required[str]
@@ -613,70 +637,70 @@ class SessionCreateParamsPaymentMethodOptionsCustomerBalance(TypedDict, total=Fa
 
     bank_transfer: SessionCreateParamsPaymentMethodOptionsCustomerBalanceBankTransfer
     funding_type: SessionCreateParamsPaymentMethodOptionsCustomerBalanceFundingType
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsCustomerBalanceSetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsEps(TypedDict, total=False):
     """Parameters at ``payment_method_options[eps]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsEpsSetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsFpx(TypedDict, total=False):
     """Parameters at ``payment_method_options[fpx]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsFpxSetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsGiropay(TypedDict, total=False):
     """Parameters at ``payment_method_options[giropay]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsGiropaySetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsGrabpay(TypedDict, total=False):
     """Parameters at ``payment_method_options[grabpay]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsGrabpaySetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsIdeal(TypedDict, total=False):
     """Parameters at ``payment_method_options[ideal]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsIdealSetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsKlarna(TypedDict, total=False):
     """Parameters at ``payment_method_options[klarna]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsKlarnaSetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsKonbini(TypedDict, total=False):
     """Parameters at ``payment_method_options[konbini]``."""
 
     expires_after_days: int
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsKonbiniSetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsOxxo(TypedDict, total=False):
     """Parameters at ``payment_method_options[oxxo]``."""
 
     expires_after_days: int
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsOxxoSetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsP24(TypedDict, total=False):
     """Parameters at ``payment_method_options[p24]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsP24SetupFutureUsage
     tos_shown_and_accepted: bool
 
 
 class SessionCreateParamsPaymentMethodOptionsPaynow(TypedDict, total=False):
     """Parameters at ``payment_method_options[paynow]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsPaynowSetupFutureUsage
     tos_shown_and_accepted: bool
 
 
@@ -689,13 +713,13 @@ class SessionCreateParamsPaymentMethodOptionsPix(TypedDict, total=False):
 class SessionCreateParamsPaymentMethodOptionsSepaDebit(TypedDict, total=False):
     """Parameters at ``payment_method_options[sepa_debit]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAcssDebitSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsSepaDebitSetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsSofort(TypedDict, total=False):
     """Parameters at ``payment_method_options[sofort]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsSofortSetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptionsUsBankAccountFinancialConnections(TypedDict, total=False):
@@ -708,7 +732,7 @@ class SessionCreateParamsPaymentMethodOptionsUsBankAccount(TypedDict, total=Fals
     """Parameters at ``payment_method_options[us_bank_account]``."""
 
     financial_connections: SessionCreateParamsPaymentMethodOptionsUsBankAccountFinancialConnections
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAcssDebitSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsUsBankAccountSetupFutureUsage
     verification_method: SessionCreateParamsPaymentMethodOptionsUsBankAccountVerificationMethod
 
 
@@ -717,7 +741,7 @@ class SessionCreateParamsPaymentMethodOptionsWechatPay(TypedDict, total=False):
 
     app_id: str
     client: Required[SessionCreateParamsPaymentMethodOptionsWechatPayClient]
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SessionCreateParamsPaymentMethodOptionsWechatPaySetupFutureUsage
 
 
 class SessionCreateParamsPaymentMethodOptions(TypedDict, total=False):
@@ -780,7 +804,7 @@ class SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMaximum(T
 class SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMinimum(TypedDict, total=False):
     """Parameters at ``shipping_options[][shipping_rate_data][delivery_estimate][minimum]``."""
 
-    unit: Required[SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMaximumUnit]
+    unit: Required[SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMinimumUnit]
     value: Required[int]
 
 
@@ -791,13 +815,11 @@ class SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimate(TypedDic
     minimum: SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMinimum
 
 
-class SessionCreateParamsShippingOptionShippingRateDataFixedAmountCurrencyOptionsValue(
-    TypedDict, total=False
-):
+class SessionCreateParamsShippingOptionShippingRateDataFixedAmountCurrencyOptionsValue(TypedDict, total=False):
     """Parameters at ``shipping_options[][shipping_rate_data][fixed_amount][currency_options][*]``."""
 
     amount: Required[int]
-    tax_behavior: SessionCreateParamsLineItemPriceDataTaxBehavior
+    tax_behavior: SessionCreateParamsShippingOptionShippingRateDataFixedAmountCurrencyOptionsValueTaxBehavior
 
 
 class SessionCreateParamsShippingOptionShippingRateDataFixedAmount(TypedDict, total=False):
@@ -805,9 +827,7 @@ class SessionCreateParamsShippingOptionShippingRateDataFixedAmount(TypedDict, to
 
     amount: Required[int]
     currency: Required[str]
-    currency_options: dict[
-        str, SessionCreateParamsShippingOptionShippingRateDataFixedAmountCurrencyOptionsValue
-    ]
+    currency_options: dict[str, SessionCreateParamsShippingOptionShippingRateDataFixedAmountCurrencyOptionsValue]
 
 
 class SessionCreateParamsShippingOptionShippingRateData(TypedDict, total=False):
@@ -817,7 +837,7 @@ class SessionCreateParamsShippingOptionShippingRateData(TypedDict, total=False):
     display_name: Required[str]
     fixed_amount: SessionCreateParamsShippingOptionShippingRateDataFixedAmount
     metadata: dict[str, str]
-    tax_behavior: SessionCreateParamsLineItemPriceDataTaxBehavior
+    tax_behavior: SessionCreateParamsShippingOptionShippingRateDataTaxBehavior
     tax_code: str
     type: SessionCreateParamsShippingOptionShippingRateDataType
 
@@ -869,7 +889,7 @@ class SessionCreateParamsTaxIdCollection(TypedDict, total=False):
 
 
 class SessionCreateParams(TypedDict, total=False):
-    """Parameters at ``(top level)``."""
+    """Parameters of ``Session.create``."""
 
     after_expiration: SessionCreateParamsAfterExpiration
     allow_promotion_codes: bool
@@ -889,9 +909,9 @@ class SessionCreateParams(TypedDict, total=False):
     line_items: list[SessionCreateParamsLineItem]
     locale: SessionCreateParamsLocale
     metadata: dict[str, str]
-    mode: SessionCreateParamsMode
+    mode: Required[SessionCreateParamsMode]
     payment_intent_data: SessionCreateParamsPaymentIntentData
-    payment_method_collection: SessionCreateParamsCustomerCreation
+    payment_method_collection: SessionCreateParamsPaymentMethodCollection
     payment_method_options: SessionCreateParamsPaymentMethodOptions
     payment_method_types: list[SessionCreateParamsPaymentMethodTypes]
     phone_number_collection: SessionCreateParamsPhoneNumberCollection
@@ -907,7 +927,7 @@ class SessionCreateParams(TypedDict, total=False):
 
 
 class SessionRetrieveParams(TypedDict, total=False):
-    """Parameters at ``(top level)``."""
+    """Parameters of ``Session.retrieve``."""
 
     expand: list[str]
 
@@ -919,7 +939,7 @@ class SessionListParamsCustomerDetails(TypedDict, total=False):
 
 
 class SessionListParams(TypedDict, total=False):
-    """Parameters at ``(top level)``."""
+    """Parameters of ``Session.list``."""
 
     customer: str
     customer_details: SessionListParamsCustomerDetails
@@ -932,7 +952,7 @@ class SessionListParams(TypedDict, total=False):
 
 
 class SessionListLineItemsParams(TypedDict, total=False):
-    """Parameters at ``(top level)``."""
+    """Parameters of ``Session.list_line_items``."""
 
     ending_before: str
     expand: list[str]
@@ -941,7 +961,7 @@ class SessionListLineItemsParams(TypedDict, total=False):
 
 
 class SessionExpireParams(TypedDict, total=False):
-    """Parameters at ``(top level)``."""
+    """Parameters of ``Session.expire``."""
 
     expand: list[str]
 

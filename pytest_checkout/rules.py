@@ -1,0 +1,855 @@
+"""Stripe's rules across fields of a Checkout Session request, one small function each, in a registry.
+
+Each rule follows a row of ``RULES.md`` (the project's notes on how Stripe behaves) and says how sure we are:
+``seen`` (the message was captured from the live API), ``docs``, or ``guess`` (nobody has shown Stripe's
+answer; the wording here is the most plausible one and is unverified against live Stripe).
+
+The tables here (minimum amounts, currencies per payment method, limits) are the one copy of those facts:
+validation, the fake and the strategies all read them from this module.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+__all__ = [
+    "ADJUSTABLE_QUANTITY_DEFAULT_MAXIMUM",
+    "ADJUSTABLE_QUANTITY_LIMIT",
+    "ARRAY_LIMITS",
+    "DEFAULT_EXPIRY_SECONDS",
+    "FIELD_FORMATS",
+    "LEGACY_LINE_ITEM_MESSAGE",
+    "METADATA_LIMITS",
+    "MINIMUM_CHARGE",
+    "PAYMENT_METHOD_CURRENCIES",
+    "RULES",
+    "Rule",
+    "RuleContext",
+    "Violation",
+    "check_format",
+    "run_rules",
+    "schema_path",
+]
+
+Certainty = Literal["seen", "docs", "spec", "guess"]
+
+# -- Tables ---------------------------------------------------------------------------------------------------
+
+#: Smallest total a payment-mode session may charge, in minor units (Stripe's docs). 50 cents and the like.
+MINIMUM_CHARGE: Mapping[str, int] = {
+    "usd": 50, "eur": 50, "aud": 50, "cad": 50, "chf": 50, "nzd": 50, "sgd": 50, "brl": 50,
+    "gbp": 30, "jpy": 50, "hkd": 400, "mxn": 1000, "myr": 200, "thb": 1000, "pln": 200,
+    "dkk": 250, "nok": 300, "sek": 300, "czk": 1500, "huf": 17500,
+}  # fmt: skip
+
+#: Currencies in which amounts have no minor unit (``unit_amount=500`` in jpy is 500 yen).
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    (
+        "bif",
+        "clp",
+        "djf",
+        "gnf",
+        "jpy",
+        "kmf",
+        "krw",
+        "mga",
+        "pyg",
+        "rwf",
+        "ugx",
+        "vnd",
+        "vuv",
+        "xaf",
+        "xof",
+        "xpf",
+    )
+)
+
+#: Currencies each payment method accepts (docs). ``None``: any currency. alipay and wechat_pay depend on the
+#: account's country; the union is given. customer_balance follows its bank transfer type (below).
+PAYMENT_METHOD_CURRENCIES: Mapping[str, frozenset[str] | None] = {
+    "card": None,
+    "acss_debit": frozenset({"cad", "usd"}),
+    "affirm": frozenset({"usd"}),
+    "afterpay_clearpay": frozenset({"aud", "cad", "gbp", "nzd", "usd", "eur"}),
+    "alipay": frozenset({"cny", "aud", "cad", "eur", "gbp", "hkd", "jpy", "myr", "nzd", "sgd", "usd"}),
+    "au_becs_debit": frozenset({"aud"}),
+    "bacs_debit": frozenset({"gbp"}),
+    "bancontact": frozenset({"eur"}),
+    "blik": frozenset({"pln"}),
+    "boleto": frozenset({"brl"}),
+    "customer_balance": frozenset({"eur", "gbp", "jpy", "mxn"}),
+    "eps": frozenset({"eur"}),
+    "fpx": frozenset({"myr"}),
+    "giropay": frozenset({"eur"}),
+    "grabpay": frozenset({"sgd", "myr"}),
+    "ideal": frozenset({"eur"}),
+    "klarna": frozenset({"aud", "cad", "chf", "czk", "dkk", "eur", "gbp", "nok", "nzd", "pln", "sek", "usd"}),
+    "konbini": frozenset({"jpy"}),
+    "oxxo": frozenset({"mxn"}),
+    "p24": frozenset({"eur", "pln"}),
+    "paynow": frozenset({"sgd"}),
+    "pix": frozenset({"brl"}),
+    "promptpay": frozenset({"thb"}),
+    "sepa_debit": frozenset({"eur"}),
+    "sofort": frozenset({"eur"}),
+    "us_bank_account": frozenset({"usd"}),
+    "wechat_pay": frozenset(
+        {"aud", "cad", "chf", "cny", "dkk", "eur", "gbp", "hkd", "jpy", "nok", "sek", "sgd", "usd"}
+    ),
+}
+
+#: customer_balance's currency by ``payment_method_options[customer_balance][bank_transfer][type]`` (docs).
+BANK_TRANSFER_CURRENCIES: Mapping[str, str] = {
+    "eu_bank_transfer": "eur",
+    "gb_bank_transfer": "gbp",
+    "jp_bank_transfer": "jpy",
+    "mx_bank_transfer": "mxn",
+}
+
+#: Arrays with a documented maximum length, by schema path.
+ARRAY_LIMITS: Mapping[str, int] = {
+    "line_items": 100,
+    "shipping_options": 5,
+    "discounts": 1,
+}
+#: In subscription mode: at most this many recurring and this many one-time line items.
+SUBSCRIPTION_ITEM_LIMIT = 20
+
+METADATA_LIMITS = {"keys": 50, "key_length": 40, "value_length": 500}
+
+ADJUSTABLE_QUANTITY_DEFAULT_MAXIMUM = 99
+ADJUSTABLE_QUANTITY_LIMIT = 999_999
+
+#: ``expires_at`` must lie this many seconds after creation, at least and at most; the default is the maximum.
+EXPIRY_WINDOW = (30 * 60, 24 * 60 * 60)
+DEFAULT_EXPIRY_SECONDS = EXPIRY_WINDOW[1]
+
+KONBINI_EXPIRES_AFTER_DAYS = (1, 60)
+PIX_EXPIRES_AFTER_SECONDS = (10, 1_209_600)
+UNIT_AMOUNT_DECIMAL_PLACES = 12
+
+#: Parameters whose string must be a URL or an email address, by schema path.
+FIELD_FORMATS: Mapping[str, str] = {
+    "success_url": "url",
+    "cancel_url": "url",
+    "line_items[][price_data][product_data][images][]": "url",
+    "payment_method_options[acss_debit][mandate_options][custom_mandate_url]": "url",
+    "customer_email": "email",
+    "payment_intent_data[receipt_email]": "email",
+}
+
+#: Stripe's answer to the line item fields removed in 2022-08-01 (seen).
+LEGACY_LINE_ITEM_MESSAGE = (
+    "You cannot use `line_items.amount`, `line_items.currency`, `line_items.name`, `line_items.description`, "
+    "or `line_items.images` in this API version. Please use `line_items.price` or `line_items.price_data`."
+)
+
+#: The placeholder Stripe fills in on redirect; it is allowed in success_url as it stands.
+SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def schema_path(path: tuple[str | int, ...]) -> str:
+    """``("line_items", 0, "price")`` -> ``line_items[][price]``: a request path with indices left out."""
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += "[]"
+        elif out:
+            out += f"[{step}]"
+        else:
+            out = step
+    return out
+
+
+def check_format(kind: str, value: str, param: str) -> Iterator[Violation]:
+    """Problems with a URL or email address parameter."""
+    if kind == "url":
+        candidate = value.replace(SESSION_ID_PLACEHOLDER, "placeholder")
+        try:
+            parts = urlsplit(candidate)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or " " in candidate:
+            # Seen: code url_invalid, message "Not a valid URL". Which URLs Stripe accepts exactly is a guess.
+            yield Violation("Not a valid URL", param=param, code="url_invalid", rule="url_format")
+    elif kind == "email" and not _EMAIL.match(value):
+        yield Violation(f"Invalid email address: {value}", param=param, code="email_invalid", rule="email_format")
+
+
+# -- The registry ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a rule found: Stripe's message, the param it names, its code, and the rule's name."""
+
+    message: str
+    param: str | None = None
+    code: str | None = None
+    rule: str = ""
+
+
+@dataclass
+class RuleContext:
+    """What some rules need beyond the params.
+
+    ``now``: the creation time (``expires_at`` is checked against it); the clock's time when left out.
+    ``prices``: price objects by id, as a fake knows them; with it, unknown price ids are an error and a
+    price's currency, amount and recurrence count in the rules. Without it, price ids are taken on trust.
+    ``customers``: known customer ids, likewise.
+    """
+
+    now: int | None = None
+    prices: Mapping[str, Mapping[str, Any]] | None = None
+    customers: frozenset[str] | None = None
+    clock: Callable[[], float] = field(default=time.time, repr=False)
+
+    def created(self) -> int:
+        return int(self.now if self.now is not None else self.clock())
+
+
+RuleFunction = Callable[[Mapping[str, Any], RuleContext], Iterator[Violation]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: the operation it applies to, its name, how sure we are, and the function."""
+
+    operation: str
+    name: str
+    certainty: Certainty
+    check: RuleFunction
+
+
+_RULES: list[Rule] = []
+
+
+def rule(operation: str, certainty: Certainty) -> Callable[[RuleFunction], RuleFunction]:
+    """Register a rule; rules run in the order they are defined here."""
+
+    def register(function: RuleFunction) -> RuleFunction:
+        name = function.__name__
+        if any(r.operation == operation and r.name == name for r in _RULES):
+            raise ValueError(f"a rule {name!r} for {operation!r} is registered already")
+        _RULES.append(Rule(operation, name, certainty, function))
+        return function
+
+    return register
+
+
+def run_rules(
+    operation: str, params: Mapping[str, Any], context: RuleContext, *, tolerate_errors: bool = False
+) -> Iterator[Violation]:
+    """Every violation of the rules of ``operation``, rule by rule.
+
+    ``tolerate_errors``: the params are known to be malformed; a rule that trips over them is skipped.
+    """
+    for registered in _RULES:
+        if registered.operation != operation:
+            continue
+        try:
+            found = list(registered.check(params, context))
+        except (TypeError, KeyError, AttributeError, ValueError, IndexError):
+            if tolerate_errors:
+                continue
+            raise
+        for violation in found:
+            yield Violation(violation.message, violation.param, violation.code, registered.name)
+
+
+def rules_for(operation: str) -> tuple[Rule, ...]:
+    """The registered rules of one operation, in the order they run."""
+    return tuple(r for r in _RULES if r.operation == operation)
+
+
+# -- Helpers the rules share ----------------------------------------------------------------------------------
+
+
+def _mode(params: Mapping[str, Any]) -> str | None:
+    mode = params.get("mode")
+    return mode if isinstance(mode, str) else None
+
+
+def _line_items(params: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
+    items = params.get("line_items")
+    if not isinstance(items, list):
+        return []
+    return [(i, item) for i, item in enumerate(items) if isinstance(item, Mapping)]
+
+
+def _given(params: Mapping[str, Any], key: str) -> bool:
+    value = params.get(key)
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def _dig(params: Mapping[str, Any], *keys: str) -> Any:
+    value: Any = params
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _one_of(*names: str) -> str:
+    return f"You may only specify one of these parameters: {', '.join(names)}."
+
+
+def _payment_method_types(params: Mapping[str, Any]) -> list[str]:
+    types = params.get("payment_method_types")
+    return [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
+
+
+@dataclass(frozen=True)
+class _PriceFacts:
+    currency: str | None
+    unit_amount: Decimal | None
+    recurring: bool | None
+
+
+def _price_facts(item: Mapping[str, Any], context: RuleContext) -> _PriceFacts | None:
+    """Currency, amount and recurrence of a line item's price, where they can be known."""
+    data = item.get("price_data")
+    if isinstance(data, Mapping):
+        amount: Decimal | None = None
+        if isinstance(data.get("unit_amount"), int):
+            amount = Decimal(data["unit_amount"])
+        elif isinstance(data.get("unit_amount_decimal"), str):
+            try:
+                amount = Decimal(data["unit_amount_decimal"])
+            except InvalidOperation:
+                amount = None
+        currency = data.get("currency")
+        return _PriceFacts(
+            currency.lower() if isinstance(currency, str) else None,
+            amount,
+            isinstance(data.get("recurring"), Mapping),
+        )
+    price_id = item.get("price")
+    if isinstance(price_id, str) and context.prices is not None and price_id in context.prices:
+        price = context.prices[price_id]
+        unit = price.get("unit_amount")
+        if unit is None and price.get("unit_amount_decimal") is not None:
+            unit = Decimal(str(price["unit_amount_decimal"]))
+        currency = price.get("currency")
+        return _PriceFacts(
+            currency.lower() if isinstance(currency, str) else None,
+            Decimal(unit) if unit is not None else None,
+            price.get("recurring") is not None or price.get("type") == "recurring",
+        )
+    return None
+
+
+def _integer_bounds(value: Any, low: int | None, high: int | None, param: str) -> Iterator[Violation]:
+    # Seen for line item quantity and list limit: code parameter_invalid_integer with these two wordings.
+    if not isinstance(value, int) or isinstance(value, bool):
+        return
+    if low is not None and value < low:
+        yield Violation(
+            f"This value must be greater than or equal to {low}.",
+            param=param,
+            code="parameter_invalid_integer",
+        )
+    elif high is not None and value > high:
+        yield Violation(
+            f"This value must be less than or equal to {high}.", param=param, code="parameter_invalid_integer"
+        )
+
+
+def format_minimum(amount: int, currency: str) -> str:
+    """``$0.50 usd`` as in Stripe's minimum-amount message (seen for usd; other symbols are a guess)."""
+    symbols = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "aud": "$", "cad": "$", "nzd": "$", "sgd": "$"}
+    symbol = symbols.get(currency, "")
+    number = f"{amount}" if currency in ZERO_DECIMAL_CURRENCIES else f"{amount / 100:.2f}"
+    return f"{symbol}{number} {currency}"
+
+
+# -- Create: rules across fields --------------------------------------------------------------------------------
+# ``mode`` itself is required by the schema (scripts/generate_schema.py, REQUIRED_SINCE). Order: line items,
+# then what is allowed per mode, then exclusive pairs, then dates, payment methods, metadata and amounts.
+
+
+@rule("create", "docs")
+def line_items_per_mode(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """payment and subscription need line items (wording a guess); setup forbids them (seen)."""
+    mode = _mode(params)
+    if mode in ("payment", "subscription") and not _given(params, "line_items"):
+        yield Violation("Missing required param: line_items.", param="line_items", code="parameter_missing")
+    elif mode == "setup" and _given(params, "line_items"):
+        yield Violation("You can not pass `line_items` in `setup` mode.", param="line_items")
+
+
+@rule("create", "spec")
+def setup_needs_payment_method_types(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """setup mode requires ``payment_method_types`` in this version (spec text; wording a guess)."""
+    if _mode(params) == "setup" and not _given(params, "payment_method_types"):
+        yield Violation(
+            "Missing required param: payment_method_types.",
+            param="payment_method_types",
+            code="parameter_missing",
+        )
+
+
+@rule("create", "docs")
+def setup_currency_only_with_acss_debit(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """In setup mode ``currency`` only goes with acss_debit (docs; wording a guess)."""
+    if _mode(params) == "setup" and _given(params, "currency") and "acss_debit" not in _payment_method_types(params):
+        yield Violation(
+            "`currency` can only be used in `setup` mode when `payment_method_types` includes `acss_debit`.",
+            param="currency",
+        )
+
+
+@rule("create", "seen")
+def line_item_quantity(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """Each line item needs a ``quantity`` of at least 1."""
+    for index, item in _line_items(params):
+        if item.get("quantity") is None:
+            yield Violation(
+                f"Quantity is required. Add `quantity` to `line_items[{index}]`", param=f"line_items[{index}]"
+            )
+        else:
+            yield from _integer_bounds(item["quantity"], 1, None, f"line_items[{index}][quantity]")
+
+
+@rule("create", "docs")
+def line_item_price_or_price_data(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """Exactly one of ``price`` / ``price_data`` per line item (both: wording a guess; neither: seen)."""
+    for index, item in _line_items(params):
+        has_price, has_data = _given(item, "price"), _given(item, "price_data")
+        if has_price and has_data:
+            yield Violation(_one_of("price", "price_data"), param=f"line_items[{index}]")
+        elif not has_price and not has_data:
+            yield Violation(
+                "You must provide either price or price_data for each line item when using prices.",
+                param=f"line_items[{index}]",
+            )
+
+
+@rule("create", "seen")
+def line_item_price_exists(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """A ``price`` id must name a price the account has (only checked when the context knows the prices)."""
+    if context.prices is None:
+        return
+    for index, item in _line_items(params):
+        price = item.get("price")
+        if isinstance(price, str) and price and price not in context.prices:
+            yield Violation(f"No such price: '{price}'", param=f"line_items[{index}][price]", code="resource_missing")
+
+
+@rule("create", "docs")
+def price_data_product_and_amount(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """``price_data``: one of product / product_data, one of unit_amount (>= 0) / unit_amount_decimal.
+
+    Wording of every message here is a guess, built on Stripe's patterns for the same kind of mistake.
+    """
+    for index, item in _line_items(params):
+        data = item.get("price_data")
+        if not isinstance(data, Mapping):
+            continue
+        at = f"line_items[{index}][price_data]"
+        for first, second in (("product", "product_data"), ("unit_amount", "unit_amount_decimal")):
+            if _given(data, first) and _given(data, second):
+                yield Violation(_one_of(f"{at}[{first}]", f"{at}[{second}]"), param=f"{at}[{first}]")
+            elif not _given(data, first) and not _given(data, second):
+                yield Violation(
+                    f"Missing required param: {at}[{second if first == 'product' else first}].",
+                    param=f"{at}[{second if first == 'product' else first}]",
+                    code="parameter_missing",
+                )
+        yield from _integer_bounds(data.get("unit_amount"), 0, None, f"{at}[unit_amount]")
+        decimal = data.get("unit_amount_decimal")
+        if isinstance(decimal, str) and decimal:
+            yield from _check_decimal(decimal, f"{at}[unit_amount_decimal]")
+
+
+def _check_decimal(text: str, param: str) -> Iterator[Violation]:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    exponent = value.as_tuple().exponent if value is not None else 0
+    if value is None or not value.is_finite() or value < 0:
+        yield Violation(f"Invalid decimal: {text}", param=param, code=None)
+    elif isinstance(exponent, int) and -exponent > UNIT_AMOUNT_DECIMAL_PLACES:
+        yield Violation(
+            f"Invalid decimal: {text}; must have at most {UNIT_AMOUNT_DECIMAL_PLACES} decimal places",
+            param=param,
+            code=None,
+        )
+
+
+@rule("create", "seen")
+def recurring_prices_per_mode(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """payment mode takes no recurring price; subscription mode needs at least one (both seen)."""
+    mode = _mode(params)
+    facts = [(i, _price_facts(item, context)) for i, item in _line_items(params)]
+    known = [(i, f) for i, f in facts if f is not None and f.recurring is not None]
+    if mode == "payment":
+        for index, f in known:
+            if f.recurring:
+                yield Violation(
+                    "You specified `payment` mode but passed a recurring price. Either switch to `subscription` "
+                    "mode or use only one-time prices.",
+                    param=f"line_items[{index}]",
+                )
+                return
+    elif mode == "subscription" and facts and len(known) == len(facts) and not any(f.recurring for _, f in known):
+        yield Violation(
+            "You must provide at least one recurring price in `subscription` mode when using prices.",
+            param="line_items",
+        )
+
+
+@rule("create", "docs")
+def subscription_item_counts(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """subscription mode: at most 20 recurring and 20 one-time line items (docs; wording a guess)."""
+    if _mode(params) != "subscription":
+        return
+    facts = [_price_facts(item, context) for _, item in _line_items(params)]
+    recurring = sum(1 for f in facts if f is not None and f.recurring)
+    one_time = sum(1 for f in facts if f is not None and f.recurring is False)
+    for count, kind in ((recurring, "recurring"), (one_time, "one-time")):
+        if count > SUBSCRIPTION_ITEM_LIMIT:
+            yield Violation(
+                f"You can only pass up to {SUBSCRIPTION_ITEM_LIMIT} {kind} line items in `subscription` mode, "
+                f"but you passed {count}.",
+                param="line_items",
+            )
+
+
+@rule("create", "docs")
+def line_items_share_currency(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """All line items share one currency (docs; wording a guess)."""
+    currencies: dict[str, int] = {}
+    for index, item in _line_items(params):
+        facts = _price_facts(item, context)
+        if facts is not None and facts.currency is not None:
+            currencies.setdefault(facts.currency, index)
+    if len(currencies) > 1:
+        first, *others = currencies
+        index = currencies[others[0]]
+        yield Violation(
+            f"All line items must have the same currency; line_items[{index}] is in {others[0]} but "
+            f"line_items[0] is in {first}.",
+            param=f"line_items[{index}]",
+        )
+
+
+@rule("create", "docs")
+def adjustable_quantity_bounds(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """``adjustable_quantity``: minimum >= 0, maximum <= 999999, minimum <= maximum (wording of the last a guess)."""
+    for index, item in _line_items(params):
+        adjustable = item.get("adjustable_quantity")
+        if not isinstance(adjustable, Mapping):
+            continue
+        at = f"line_items[{index}][adjustable_quantity]"
+        minimum, maximum = adjustable.get("minimum"), adjustable.get("maximum")
+        yield from _integer_bounds(minimum, 0, ADJUSTABLE_QUANTITY_LIMIT, f"{at}[minimum]")
+        yield from _integer_bounds(maximum, 1, ADJUSTABLE_QUANTITY_LIMIT, f"{at}[maximum]")
+        low = minimum if isinstance(minimum, int) else 0
+        high = maximum if isinstance(maximum, int) else ADJUSTABLE_QUANTITY_DEFAULT_MAXIMUM
+        if low > high:
+            yield Violation(f"`{at}[minimum]` must be less than or equal to `{at}[maximum]`.", param=f"{at}[minimum]")
+
+
+#: Parameters allowed in one mode only (docs), and how sure we are of Stripe's wording for each.
+MODE_ONLY: Mapping[str, str] = {
+    "submit_type": "payment",
+    "payment_intent_data": "payment",
+    "customer_creation": "payment",
+    "subscription_data": "subscription",
+    "payment_method_collection": "subscription",
+    "setup_intent_data": "setup",
+}
+
+
+@rule("create", "seen")
+def submit_type_with_subscription_data(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """``submit_type`` and ``subscription_data`` exclude each other (seen; checked before the mode rule)."""
+    if _given(params, "submit_type") and _given(params, "subscription_data"):
+        yield Violation(_one_of("submit_type", "subscription_data"))
+
+
+@rule("create", "seen")
+def parameters_of_other_modes(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """Parameters that belong to one mode (``payment_intent_data``: seen; ``customer_creation``: seen; others guess)."""
+    mode = _mode(params)
+    if mode is None:
+        return
+    for name, allowed in MODE_ONLY.items():
+        if mode == allowed or not _given(params, name):
+            continue
+        if name == "customer_creation":
+            yield Violation("`customer_creation` can only be used in `payment` mode.", param=name)
+        else:
+            yield Violation(f"You can not pass `{name}` in `{mode}` mode.", param=name)
+
+
+@rule("create", "docs")
+def payment_method_options_of_other_modes(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """Card installments only in payment mode; acss_debit currency and default_for only in setup (wording a guess)."""
+    mode = _mode(params)
+    if mode is None:
+        return
+    options = params.get("payment_method_options")
+    checks = (
+        (("card", "installments"), "payment"),
+        (("acss_debit", "currency"), "setup"),
+        (("acss_debit", "mandate_options", "default_for"), "setup"),
+    )
+    for keys, allowed in checks:
+        if mode != allowed and _dig(options if isinstance(options, Mapping) else {}, *keys) not in (
+            None,
+            "",
+            [],
+        ):
+            param = "payment_method_options" + "".join(f"[{k}]" for k in keys)
+            yield Violation(f"`{param}` can only be used in `{allowed}` mode.", param=param)
+
+
+@rule("create", "seen")
+def customer_or_customer_email(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """``customer`` excludes ``customer_email``."""
+    if _given(params, "customer") and _given(params, "customer_email"):
+        yield Violation(_one_of("customer", "customer_email"))
+
+
+@rule("create", "seen")
+def customer_update_needs_customer(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """``customer_update`` needs ``customer``."""
+    if _given(params, "customer_update") and not _given(params, "customer"):
+        yield Violation("`customer_update` can only be used with `customer`.", param="customer_update")
+
+
+@rule("create", "seen")
+def customer_exists(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """A ``customer`` id must name a customer the account has (only when the context knows the customers)."""
+    customer = params.get("customer")
+    if context.customers is not None and isinstance(customer, str) and customer and customer not in context.customers:
+        yield Violation(f"No such customer: '{customer}'", param="customer", code="resource_missing")
+
+
+@rule("create", "seen")
+def promotion_codes_or_discounts(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """``allow_promotion_codes`` excludes ``discounts``."""
+    if params.get("allow_promotion_codes") is True and _given(params, "discounts"):
+        yield Violation(_one_of("allow_promotion_codes", "discounts"))
+
+
+@rule("create", "seen")
+def tax_id_collection_with_customer(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """Tax ID collection for an existing customer needs ``customer_update[name]=auto``."""
+    if (
+        _dig(params, "tax_id_collection", "enabled") is True
+        and _given(params, "customer")
+        and _dig(params, "customer_update", "name") != "auto"
+    ):
+        yield Violation(
+            "Tax ID collection requires updating business name on the customer. To enable tax ID collection for "
+            "an existing customer, please set `customer_update[name]` to `auto`.",
+            param="tax_id_collection[enabled]",
+        )
+
+
+@rule("create", "seen")
+def expires_at_window(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """``expires_at`` lies 30 minutes to 24 hours after creation (too late: seen; too early: wording a guess)."""
+    expires_at = params.get("expires_at")
+    if not isinstance(expires_at, int) or isinstance(expires_at, bool):
+        return
+    created = context.created()
+    earliest, latest = EXPIRY_WINDOW
+    if expires_at < created + earliest:
+        yield Violation(
+            "The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.",
+            param="expires_at",
+        )
+    elif expires_at > created + latest:
+        yield Violation(
+            "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.",
+            param="expires_at",
+        )
+
+
+@rule("create", "seen")
+def wechat_pay_client(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """wechat_pay in ``payment_method_types`` needs ``payment_method_options[wechat_pay][client]=web``."""
+    client = _dig(params, "payment_method_options", "wechat_pay", "client")
+    if "wechat_pay" in _payment_method_types(params) and client != "web":
+        yield Violation(
+            "WeChat Pay requires `payment_method_options[wechat_pay][client]` to be set to `web`.",
+            param="payment_method_options[wechat_pay][client]",
+        )
+
+
+@rule("create", "docs")
+def payment_method_option_ranges(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """konbini ``expires_after_days`` 1..60, pix ``expires_after_seconds`` 10..1209600 (wording as for quantity)."""
+    options = params.get("payment_method_options")
+    if not isinstance(options, Mapping):
+        return
+    yield from _integer_bounds(
+        _dig(options, "konbini", "expires_after_days"),
+        *KONBINI_EXPIRES_AFTER_DAYS,
+        "payment_method_options[konbini][expires_after_days]",
+    )
+    yield from _integer_bounds(
+        _dig(options, "pix", "expires_after_seconds"),
+        *PIX_EXPIRES_AFTER_SECONDS,
+        "payment_method_options[pix][expires_after_seconds]",
+    )
+
+
+@rule("create", "docs")
+def payment_method_currencies(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """Each payment method accepts only some currencies (docs; wording a guess)."""
+    currency = _session_currency(params, context)
+    if currency is None:
+        return
+    for index, method in enumerate(_payment_method_types(params)):
+        accepted = PAYMENT_METHOD_CURRENCIES.get(method)
+        if method == "customer_balance":
+            kind = _dig(params, "payment_method_options", "customer_balance", "bank_transfer", "type")
+            if isinstance(kind, str) and kind in BANK_TRANSFER_CURRENCIES:
+                accepted = frozenset({BANK_TRANSFER_CURRENCIES[kind]})
+        if accepted is not None and currency not in accepted:
+            yield Violation(
+                f"The currency provided ({currency}) is invalid for payment method type {method}. "
+                f"{method} supports: {', '.join(sorted(accepted))}.",
+                param=f"payment_method_types[{index}]",
+            )
+
+
+def _session_currency(params: Mapping[str, Any], context: RuleContext) -> str | None:
+    for _, item in _line_items(params):
+        facts = _price_facts(item, context)
+        if facts is not None and facts.currency is not None:
+            return facts.currency
+    currency = params.get("currency")
+    return currency.lower() if isinstance(currency, str) and currency else None
+
+
+_METADATA_PATHS = (
+    ("metadata",),
+    ("payment_intent_data", "metadata"),
+    ("setup_intent_data", "metadata"),
+    ("subscription_data", "metadata"),
+)
+
+
+def _metadata_maps(params: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for keys in _METADATA_PATHS:
+        value = _dig(params, *keys)
+        if isinstance(value, Mapping):
+            yield keys[0] + "".join(f"[{k}]" for k in keys[1:]), value
+    for index, item in _line_items(params):
+        value = _dig(item, "price_data", "product_data", "metadata")
+        if isinstance(value, Mapping):
+            yield f"line_items[{index}][price_data][product_data][metadata]", value
+    options = params.get("shipping_options")
+    for index, option in enumerate(options if isinstance(options, list) else []):
+        value = _dig(option, "shipping_rate_data", "metadata") if isinstance(option, Mapping) else None
+        if isinstance(value, Mapping):
+            yield f"shipping_options[{index}][shipping_rate_data][metadata]", value
+
+
+@rule("create", "seen")
+def metadata_limits(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """At most 50 keys, keys of at most 40 characters without brackets, string values of at most 500.
+
+    Key count, value length and value type: seen. Key length and brackets: wording a guess.
+    """
+    for where, metadata in _metadata_maps(params):
+        if len(metadata) > METADATA_LIMITS["keys"]:
+            yield Violation(
+                f"Metadata can have up to {METADATA_LIMITS['keys']} keys, but you've set {len(metadata)}. Email "
+                "us at support+metadata@stripe.com for more information.",
+                param=where,
+            )
+            continue
+        for key, value in metadata.items():
+            at = f"{where}[{key}]"
+            if len(key) > METADATA_LIMITS["key_length"]:
+                yield Violation(
+                    f"Metadata keys can have up to {METADATA_LIMITS['key_length']} characters, but you passed in "
+                    f"a key that is {len(key)} characters. Invalid key: {key}",
+                    param=where,
+                )
+            elif "[" in key or "]" in key:
+                yield Violation(f"Metadata keys may not contain `[` or `]`. Invalid key: {key}", param=where)
+            elif not isinstance(value, str):
+                yield Violation(f"Invalid value type: {value} must be a string", param=at)
+            elif len(value) > METADATA_LIMITS["value_length"]:
+                yield Violation(
+                    f"Metadata values can have up to {METADATA_LIMITS['value_length']} characters, but you passed "
+                    f"in a value that is {len(value)} characters. Invalid value: {value}",
+                    param=at,
+                )
+
+
+@rule("create", "docs")
+def minimum_total(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """payment mode: the total must reach the currency's minimum charge (seen for usd)."""
+    if _mode(params) != "payment":
+        return
+    items = _line_items(params)
+    total = Decimal(0)
+    currency = None
+    for _, item in items:
+        facts = _price_facts(item, context)
+        quantity = item.get("quantity")
+        if facts is None or facts.unit_amount is None or not isinstance(quantity, int):
+            return
+        total += facts.unit_amount * quantity
+        currency = currency or facts.currency
+    if not items or currency is None or currency not in MINIMUM_CHARGE:
+        return
+    minimum = MINIMUM_CHARGE[currency]
+    if total < minimum:
+        yield Violation(
+            f"The Checkout Session's total amount due must add up to at least {format_minimum(minimum, currency)}"
+        )
+
+
+# -- List -------------------------------------------------------------------------------------------------------
+
+LIST_LIMIT = (1, 100)
+DEFAULT_LIST_LIMIT = 10
+
+
+@rule("list", "seen")
+def list_limit(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """``limit`` lies in 1..100."""
+    yield from _integer_bounds(params.get("limit"), *LIST_LIMIT, "limit")
+
+
+@rule("list", "guess")
+def list_cursors(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """``starting_after`` and ``ending_before`` exclude each other (wording a guess)."""
+    if _given(params, "starting_after") and _given(params, "ending_before"):
+        yield Violation(_one_of("ending_before", "starting_after"))
+
+
+@rule("list_line_items", "seen")
+def line_items_limit(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """``limit`` lies in 1..100."""
+    yield from list_limit(params, context)
+
+
+@rule("list_line_items", "guess")
+def line_items_cursors(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """``starting_after`` and ``ending_before`` exclude each other (wording a guess)."""
+    yield from list_cursors(params, context)
+
+
+#: Every registered rule, in the order they run.
+RULES: tuple[Rule, ...] = tuple(_RULES)

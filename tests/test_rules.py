@@ -1,0 +1,696 @@
+"""Each rule of RULES.md "Create: rules across fields": a request it accepts and one it rejects.
+
+Every case asserts the param, code and message of the first error, as an application catching
+``InvalidRequestError`` would see them. Messages marked guess in rules.py are unverified against live Stripe.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from pytest_checkout import rules
+from pytest_checkout.errors import InvalidRequestError
+from pytest_checkout.rules import RuleContext
+from pytest_checkout.validation import check_create_params, validate_create_params, validate_params
+
+NOW = 1_700_000_000
+CONTEXT = RuleContext(now=NOW)
+
+PRICE_DATA = {"currency": "usd", "product_data": {"name": "T-shirt"}, "unit_amount": 2000}
+RECURRING = {**PRICE_DATA, "recurring": {"interval": "month"}}
+
+BASE: dict[str, dict[str, Any]] = {
+    "payment": {
+        "mode": "payment",
+        "success_url": "https://example.com/success?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": "https://example.com/cancel",
+        "line_items": [{"price_data": PRICE_DATA, "quantity": 1}],
+    },
+    "subscription": {
+        "mode": "subscription",
+        "success_url": "https://example.com/success",
+        "cancel_url": "https://example.com/cancel",
+        "line_items": [{"price_data": RECURRING, "quantity": 1}],
+    },
+    "setup": {
+        "mode": "setup",
+        "success_url": "https://example.com/success",
+        "cancel_url": "https://example.com/cancel",
+        "payment_method_types": ["card"],
+    },
+}
+
+
+def params(base: str = "payment", /, **changes: Any) -> dict[str, Any]:
+    """The base params of a mode with top-level changes; a value of ``None`` drops the key."""
+    out = copy.deepcopy(BASE[base])
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+def first_error(p: dict[str, Any], context: RuleContext = CONTEXT) -> InvalidRequestError:
+    with pytest.raises(InvalidRequestError) as caught:
+        validate_create_params(p, context=context)
+    return caught.value
+
+
+def items(*line_items: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(line_items)
+
+
+# (rule, accepted params, rejected params, param, code, message)
+CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None, str | None, str]] = [
+    (
+        "mode_required",
+        params(),
+        params(mode=None),
+        "mode",
+        "parameter_missing",
+        "Missing required param: mode.",
+    ),
+    (
+        "line_items_per_mode",
+        params("payment"),
+        params("payment", line_items=None),
+        "line_items",
+        "parameter_missing",
+        "Missing required param: line_items.",
+    ),
+    (
+        "line_items_per_mode",
+        params("setup"),
+        params("setup", line_items=[{"price_data": PRICE_DATA, "quantity": 1}]),
+        "line_items",
+        None,
+        "You can not pass `line_items` in `setup` mode.",
+    ),
+    (
+        "setup_needs_payment_method_types",
+        params("setup"),
+        params("setup", payment_method_types=None),
+        "payment_method_types",
+        "parameter_missing",
+        "Missing required param: payment_method_types.",
+    ),
+    (
+        "setup_currency_only_with_acss_debit",
+        params("setup", currency="cad", payment_method_types=["acss_debit"]),
+        params("setup", currency="usd"),
+        "currency",
+        None,
+        "`currency` can only be used in `setup` mode when `payment_method_types` includes `acss_debit`.",
+    ),
+    (
+        "line_item_quantity",
+        params(line_items=items({"price_data": PRICE_DATA, "quantity": 1}, {"price_data": PRICE_DATA, "quantity": 3})),
+        params(line_items=items({"price_data": PRICE_DATA, "quantity": 1}, {"price_data": PRICE_DATA})),
+        "line_items[1]",
+        None,
+        "Quantity is required. Add `quantity` to `line_items[1]`",
+    ),
+    (
+        "line_item_quantity",
+        params(line_items=items({"price_data": PRICE_DATA, "quantity": 1})),
+        params(line_items=items({"price_data": PRICE_DATA, "quantity": 1}, {"price_data": PRICE_DATA, "quantity": 0})),
+        "line_items[1][quantity]",
+        "parameter_invalid_integer",
+        "This value must be greater than or equal to 1.",
+    ),
+    (
+        "line_item_price_or_price_data",
+        params(line_items=items({"price": "price_123", "quantity": 1})),
+        params(line_items=items({"quantity": 1})),
+        "line_items[0]",
+        None,
+        "You must provide either price or price_data for each line item when using prices.",
+    ),
+    (
+        "line_item_price_or_price_data",
+        params(line_items=items({"price": "price_123", "quantity": 1})),
+        params(line_items=items({"price": "price_123", "price_data": PRICE_DATA, "quantity": 1})),
+        "line_items[0]",
+        None,
+        "You may only specify one of these parameters: price, price_data.",
+    ),
+    (
+        "price_data_product_and_amount",
+        params(
+            line_items=items(
+                {"price_data": {"currency": "usd", "product": "prod_1", "unit_amount": 100}, "quantity": 1}
+            )
+        ),
+        params(
+            line_items=items(
+                {
+                    "price_data": {
+                        "currency": "usd",
+                        "product": "prod_1",
+                        "product_data": {"name": "x"},
+                        "unit_amount": 100,
+                    },
+                    "quantity": 1,
+                }
+            )
+        ),
+        "line_items[0][price_data][product]",
+        None,
+        "You may only specify one of these parameters: line_items[0][price_data][product], "
+        "line_items[0][price_data][product_data].",
+    ),
+    (
+        "price_data_product_and_amount",
+        params(
+            line_items=items(
+                {"price_data": {"currency": "usd", "product": "p", "unit_amount_decimal": "150.5"}, "quantity": 1}
+            )
+        ),
+        params(line_items=items({"price_data": {"currency": "usd", "product": "p"}, "quantity": 1})),
+        "line_items[0][price_data][unit_amount]",
+        "parameter_missing",
+        "Missing required param: line_items[0][price_data][unit_amount].",
+    ),
+    (
+        "price_data_product_and_amount",
+        params(
+            line_items=items(
+                {"price_data": {**PRICE_DATA, "unit_amount": 0}, "quantity": 1},
+                {"price_data": PRICE_DATA, "quantity": 1},
+            )
+        ),
+        params(line_items=items({"price_data": {**PRICE_DATA, "unit_amount": -5}, "quantity": 1})),
+        "line_items[0][price_data][unit_amount]",
+        "parameter_invalid_integer",
+        "This value must be greater than or equal to 0.",
+    ),
+    (
+        "price_data_product_and_amount",
+        params(
+            line_items=items(
+                {
+                    "price_data": {"currency": "usd", "product": "p", "unit_amount_decimal": "1000.123456789012"},
+                    "quantity": 1,
+                }
+            )
+        ),
+        params(
+            line_items=items(
+                {
+                    "price_data": {"currency": "usd", "product": "p", "unit_amount_decimal": "1000.1234567890123"},
+                    "quantity": 1,
+                }
+            )
+        ),
+        "line_items[0][price_data][unit_amount_decimal]",
+        None,
+        "Invalid decimal: 1000.1234567890123; must have at most 12 decimal places",
+    ),
+    (
+        "recurring_prices_per_mode",
+        params(),
+        params(line_items=items({"price_data": RECURRING, "quantity": 1})),
+        "line_items[0]",
+        None,
+        "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only "
+        "one-time prices.",
+    ),
+    (
+        "recurring_prices_per_mode",
+        params(
+            "subscription",
+            line_items=items({"price_data": RECURRING, "quantity": 1}, {"price_data": PRICE_DATA, "quantity": 1}),
+        ),
+        params("subscription", line_items=items({"price_data": PRICE_DATA, "quantity": 1})),
+        "line_items",
+        None,
+        "You must provide at least one recurring price in `subscription` mode when using prices.",
+    ),
+    (
+        "subscription_item_counts",
+        params("subscription", line_items=[{"price_data": RECURRING, "quantity": 1}] * 20),
+        params("subscription", line_items=[{"price_data": RECURRING, "quantity": 1}] * 21),
+        "line_items",
+        None,
+        "You can only pass up to 20 recurring line items in `subscription` mode, but you passed 21.",
+    ),
+    (
+        "line_items_share_currency",
+        params(line_items=items({"price_data": PRICE_DATA, "quantity": 1}, {"price_data": PRICE_DATA, "quantity": 2})),
+        params(
+            line_items=items(
+                {"price_data": PRICE_DATA, "quantity": 1},
+                {"price_data": {**PRICE_DATA, "currency": "eur"}, "quantity": 1},
+            )
+        ),
+        "line_items[1]",
+        None,
+        "All line items must have the same currency; line_items[1] is in eur but line_items[0] is in usd.",
+    ),
+    (
+        "adjustable_quantity_bounds",
+        params(
+            line_items=items(
+                {"price_data": PRICE_DATA, "quantity": 1, "adjustable_quantity": {"enabled": True, "maximum": 999999}}
+            )
+        ),
+        params(
+            line_items=items(
+                {"price_data": PRICE_DATA, "quantity": 1, "adjustable_quantity": {"enabled": True, "maximum": 1000000}}
+            )
+        ),
+        "line_items[0][adjustable_quantity][maximum]",
+        "parameter_invalid_integer",
+        "This value must be less than or equal to 999999.",
+    ),
+    (
+        "adjustable_quantity_bounds",
+        params(
+            line_items=items(
+                {"price_data": PRICE_DATA, "quantity": 1, "adjustable_quantity": {"enabled": True, "minimum": 99}}
+            )
+        ),
+        params(
+            line_items=items(
+                {"price_data": PRICE_DATA, "quantity": 1, "adjustable_quantity": {"enabled": True, "minimum": 100}}
+            )
+        ),
+        "line_items[0][adjustable_quantity][minimum]",
+        None,
+        "`line_items[0][adjustable_quantity][minimum]` must be less than or equal to "
+        "`line_items[0][adjustable_quantity][maximum]`.",
+    ),
+    (
+        "submit_type_with_subscription_data",
+        params("subscription", subscription_data={"trial_period_days": 7}),
+        params("subscription", subscription_data={"trial_period_days": 7}, submit_type="pay"),
+        None,
+        None,
+        "You may only specify one of these parameters: submit_type, subscription_data.",
+    ),
+    (
+        "parameters_of_other_modes",
+        params(payment_intent_data={"capture_method": "manual"}),
+        params("subscription", payment_intent_data={"capture_method": "manual"}),
+        "payment_intent_data",
+        None,
+        "You can not pass `payment_intent_data` in `subscription` mode.",
+    ),
+    (
+        "parameters_of_other_modes",
+        params("subscription", subscription_data={"trial_period_days": 7}),
+        params(subscription_data={"trial_period_days": 7}),
+        "subscription_data",
+        None,
+        "You can not pass `subscription_data` in `payment` mode.",
+    ),
+    (
+        "parameters_of_other_modes",
+        params(customer_creation="always"),
+        params("subscription", customer_creation="always"),
+        "customer_creation",
+        None,
+        "`customer_creation` can only be used in `payment` mode.",
+    ),
+    (
+        "parameters_of_other_modes",
+        params(submit_type="donate"),
+        params("setup", submit_type="donate"),
+        "submit_type",
+        None,
+        "You can not pass `submit_type` in `setup` mode.",
+    ),
+    (
+        "parameters_of_other_modes",
+        params("setup", setup_intent_data={"description": "x"}),
+        params(setup_intent_data={"description": "x"}),
+        "setup_intent_data",
+        None,
+        "You can not pass `setup_intent_data` in `payment` mode.",
+    ),
+    (
+        "parameters_of_other_modes",
+        params("subscription", payment_method_collection="if_required"),
+        params(payment_method_collection="if_required"),
+        "payment_method_collection",
+        None,
+        "You can not pass `payment_method_collection` in `payment` mode.",
+    ),
+    (
+        "payment_method_options_of_other_modes",
+        params(payment_method_options={"card": {"installments": {"enabled": True}}}),
+        params("subscription", payment_method_options={"card": {"installments": {"enabled": True}}}),
+        "payment_method_options[card][installments]",
+        None,
+        "`payment_method_options[card][installments]` can only be used in `payment` mode.",
+    ),
+    (
+        "payment_method_options_of_other_modes",
+        params(
+            "setup",
+            payment_method_types=["acss_debit"],
+            payment_method_options={"acss_debit": {"currency": "cad", "mandate_options": {"default_for": ["invoice"]}}},
+        ),
+        params(payment_method_options={"acss_debit": {"mandate_options": {"default_for": ["invoice"]}}}),
+        "payment_method_options[acss_debit][mandate_options][default_for]",
+        None,
+        "`payment_method_options[acss_debit][mandate_options][default_for]` can only be used in `setup` mode.",
+    ),
+    (
+        "customer_or_customer_email",
+        params(customer_email="jenny@example.com"),
+        params(customer="cus_123", customer_email="jenny@example.com"),
+        None,
+        None,
+        "You may only specify one of these parameters: customer, customer_email.",
+    ),
+    (
+        "customer_update_needs_customer",
+        params(customer="cus_123", customer_update={"name": "auto"}),
+        params(customer_update={"name": "auto"}),
+        "customer_update",
+        None,
+        "`customer_update` can only be used with `customer`.",
+    ),
+    (
+        "promotion_codes_or_discounts",
+        params(allow_promotion_codes=True),
+        params(allow_promotion_codes=True, discounts=[{"coupon": "SUMMER"}]),
+        None,
+        None,
+        "You may only specify one of these parameters: allow_promotion_codes, discounts.",
+    ),
+    (
+        "discounts_at_most_one",
+        params(discounts=[{"coupon": "SUMMER"}]),
+        params(discounts=[{"coupon": "SUMMER"}, {"coupon": "WINTER"}]),
+        "discounts",
+        None,
+        "Array discounts exceeded maximum 1 allowed elements.",
+    ),
+    (
+        "tax_id_collection_with_customer",
+        params(customer="cus_1", tax_id_collection={"enabled": True}, customer_update={"name": "auto"}),
+        params(customer="cus_1", tax_id_collection={"enabled": True}),
+        "tax_id_collection[enabled]",
+        None,
+        "Tax ID collection requires updating business name on the customer. To enable tax ID collection for an "
+        "existing customer, please set `customer_update[name]` to `auto`.",
+    ),
+    (
+        "expires_at_window",
+        params(expires_at=NOW + 30 * 60),
+        params(expires_at=NOW + 30 * 60 - 1),
+        "expires_at",
+        None,
+        "The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.",
+    ),
+    (
+        "expires_at_window",
+        params(expires_at=NOW + 24 * 3600),
+        params(expires_at=NOW + 24 * 3600 + 1),
+        "expires_at",
+        None,
+        "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.",
+    ),
+    (
+        "wechat_pay_client",
+        params(payment_method_types=["card", "wechat_pay"], payment_method_options={"wechat_pay": {"client": "web"}}),
+        params(payment_method_types=["card", "wechat_pay"]),
+        "payment_method_options[wechat_pay][client]",
+        None,
+        "WeChat Pay requires `payment_method_options[wechat_pay][client]` to be set to `web`.",
+    ),
+    (
+        "payment_method_option_ranges",
+        params(
+            line_items=items({"price_data": {**PRICE_DATA, "currency": "jpy"}, "quantity": 1}),
+            payment_method_types=["konbini"],
+            payment_method_options={"konbini": {"expires_after_days": 60}},
+        ),
+        params(
+            line_items=items({"price_data": {**PRICE_DATA, "currency": "jpy"}, "quantity": 1}),
+            payment_method_types=["konbini"],
+            payment_method_options={"konbini": {"expires_after_days": 61}},
+        ),
+        "payment_method_options[konbini][expires_after_days]",
+        "parameter_invalid_integer",
+        "This value must be less than or equal to 60.",
+    ),
+    (
+        "payment_method_option_ranges",
+        params(
+            line_items=items({"price_data": {**PRICE_DATA, "currency": "brl"}, "quantity": 1}),
+            payment_method_types=["pix"],
+            payment_method_options={"pix": {"expires_after_seconds": 10}},
+        ),
+        params(
+            line_items=items({"price_data": {**PRICE_DATA, "currency": "brl"}, "quantity": 1}),
+            payment_method_types=["pix"],
+            payment_method_options={"pix": {"expires_after_seconds": 9}},
+        ),
+        "payment_method_options[pix][expires_after_seconds]",
+        "parameter_invalid_integer",
+        "This value must be greater than or equal to 10.",
+    ),
+    (
+        "shipping_options_at_most_five",
+        params(shipping_options=[{"shipping_rate": f"shr_{i}"} for i in range(5)]),
+        params(shipping_options=[{"shipping_rate": f"shr_{i}"} for i in range(6)]),
+        "shipping_options",
+        None,
+        "Array shipping_options exceeded maximum 5 allowed elements.",
+    ),
+    (
+        "payment_method_currencies",
+        params(
+            line_items=items({"price_data": {**PRICE_DATA, "currency": "eur"}, "quantity": 1}),
+            payment_method_types=["card", "ideal"],
+        ),
+        params(payment_method_types=["card", "ideal"]),
+        "payment_method_types[1]",
+        None,
+        "The currency provided (usd) is invalid for payment method type ideal. ideal supports: eur.",
+    ),
+    (
+        "payment_method_currencies",
+        params(
+            line_items=items({"price_data": {**PRICE_DATA, "currency": "gbp"}, "quantity": 1}),
+            payment_method_types=["customer_balance"],
+            payment_method_options={
+                "customer_balance": {"funding_type": "bank_transfer", "bank_transfer": {"type": "gb_bank_transfer"}}
+            },
+        ),
+        params(
+            line_items=items({"price_data": {**PRICE_DATA, "currency": "eur"}, "quantity": 1}),
+            payment_method_types=["customer_balance"],
+            payment_method_options={
+                "customer_balance": {"funding_type": "bank_transfer", "bank_transfer": {"type": "gb_bank_transfer"}}
+            },
+        ),
+        "payment_method_types[0]",
+        None,
+        "The currency provided (eur) is invalid for payment method type customer_balance. "
+        "customer_balance supports: gbp.",
+    ),
+    (
+        "metadata_limits",
+        params(metadata={f"k{i}": "v" for i in range(50)}),
+        params(metadata={f"k{i}": "v" for i in range(51)}),
+        "metadata",
+        None,
+        "Metadata can have up to 50 keys, but you've set 51. "
+        "Email us at support+metadata@stripe.com for more information.",
+    ),
+    (
+        "metadata_limits",
+        params(metadata={"order": "x" * 500}),
+        params(metadata={"order": "x" * 801}),
+        "metadata[order]",
+        None,
+        "Metadata values can have up to 500 characters, but you passed in a value that is 801 characters. "
+        "Invalid value: " + "x" * 801,
+    ),
+    (
+        "metadata_limits",
+        params(payment_intent_data={"metadata": {"k" * 40: "v"}}),
+        params(payment_intent_data={"metadata": {"k" * 41: "v"}}),
+        "payment_intent_data[metadata]",
+        None,
+        "Metadata keys can have up to 40 characters, but you passed in a key that is 41 characters. Invalid key: "
+        + "k" * 41,
+    ),
+    (
+        "metadata_limits",
+        params(metadata={"order": ""}),
+        params(metadata={"order": {"nested": "x"}}),
+        "metadata[order]",
+        None,
+        "Invalid value type: {'nested': 'x'} must be a string",
+    ),
+    (
+        "minimum_total",
+        params(line_items=items({"price_data": {**PRICE_DATA, "unit_amount": 25}, "quantity": 2})),
+        params(line_items=items({"price_data": {**PRICE_DATA, "unit_amount": 49}, "quantity": 1})),
+        None,
+        None,
+        "The Checkout Session's total amount due must add up to at least $0.50 usd",
+    ),
+    (
+        "minimum_total",
+        params(line_items=items({"price_data": {**PRICE_DATA, "currency": "gbp", "unit_amount": 30}, "quantity": 1})),
+        params(line_items=items({"price_data": {**PRICE_DATA, "currency": "gbp", "unit_amount": 29}, "quantity": 1})),
+        None,
+        None,
+        "The Checkout Session's total amount due must add up to at least £0.30 gbp",
+    ),
+    (
+        "success_url_placeholder",
+        params(success_url="https://example.com/ok?id={CHECKOUT_SESSION_ID}"),
+        params(success_url="not a url {CHECKOUT_SESSION_ID}"),
+        "success_url",
+        "url_invalid",
+        "Not a valid URL",
+    ),
+    (
+        "removed_parameters",
+        params(shipping_options=[{"shipping_rate": "shr_1"}]),
+        params(shipping_rates=["shr_1"]),
+        "shipping_rates",
+        "parameter_unknown",
+        "Received unknown parameter: shipping_rates (it was removed in API version 2022-08-01)",
+    ),
+    (
+        "removed_parameters",
+        params("subscription", subscription_data={"trial_period_days": 3}),
+        params("subscription", subscription_data={"trial_from_plan": True}),
+        "subscription_data[trial_from_plan]",
+        "parameter_unknown",
+        "Received unknown parameter: subscription_data[trial_from_plan] (it was removed in API version 2022-08-01)",
+    ),
+    (
+        "removed_parameters",
+        params(),
+        params(line_items=items({"amount": 2000, "currency": "usd", "name": "T-shirt", "quantity": 1})),
+        None,
+        None,
+        rules.LEGACY_LINE_ITEM_MESSAGE,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "accepted", "rejected", "param", "code", "message"),
+    CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)],
+)
+def test_rule_accepts_one_request_and_rejects_the_other(rule, accepted, rejected, param, code, message):
+    validate_create_params(accepted, context=CONTEXT)
+    error = first_error(rejected)
+    assert error.message == message
+    assert error.param == param
+    assert error.code == code
+    assert error.http_status == 400
+    assert error.type == "invalid_request_error"
+
+
+def test_every_registered_create_rule_has_a_case():
+    # These two need a price book or customer list; their cases are the two tests below.
+    covered = {case[0] for case in CASES} | {"line_item_price_exists", "customer_exists"}
+    registered = {r.name for r in rules.rules_for("create")}
+    missing = registered - covered
+    assert not missing, f"rules without an accept/reject case: {sorted(missing)}"
+
+
+def test_known_prices_count_in_the_rules():
+    context = RuleContext(
+        now=NOW,
+        prices={
+            "price_monthly": {"currency": "usd", "unit_amount": 1000, "recurring": {"interval": "month"}},
+            "price_once": {"currency": "usd", "unit_amount": 10, "recurring": None},
+        },
+    )
+    monthly = params(line_items=[{"price": "price_monthly", "quantity": 1}])
+    assert first_error(monthly, context).message.startswith("You specified `payment` mode but passed a recurring price")
+    cheap = params(line_items=[{"price": "price_once", "quantity": 2}])
+    assert "at least $0.50 usd" in first_error(cheap, context).message
+    unknown = params(line_items=[{"price": "price_nope", "quantity": 1}])
+    error = first_error(unknown, context)
+    assert (error.message, error.param, error.code) == (
+        "No such price: 'price_nope'",
+        "line_items[0][price]",
+        "resource_missing",
+    )
+    # Without a price book the same ids are taken on trust.
+    validate_create_params(unknown, context=CONTEXT)
+
+
+def test_unknown_customer_is_resource_missing_when_customers_are_known():
+    context = RuleContext(now=NOW, customers=frozenset({"cus_known"}))
+    validate_create_params(params(customer="cus_known"), context=context)
+    error = first_error(params(customer="cus_other"), context)
+    assert (error.message, error.param, error.code) == ("No such customer: 'cus_other'", "customer", "resource_missing")
+
+
+def test_check_create_params_reports_every_problem_at_once():
+    bad = params(
+        mode=None,
+        customer="cus_1",
+        customer_email="a@example.com",
+        cancel_url=None,
+        metadata={f"k{i}": "v" for i in range(51)},
+    )
+    problems = check_create_params(bad, context=CONTEXT)
+    messages = [p.message for p in problems]
+    assert "Missing required param: cancel_url." in messages
+    assert "Missing required param: mode." in messages
+    assert "You may only specify one of these parameters: customer, customer_email." in messages
+    assert any(m.startswith("Metadata can have up to 50 keys") for m in messages)
+    assert problems[0].source == "structure"
+    assert {"customer_or_customer_email", "metadata_limits"} <= {p.source for p in problems}
+
+
+def test_check_create_params_survives_malformed_params():
+    problems = check_create_params({"line_items": "nope", "mode": "payment", "metadata": "x"}, context=CONTEXT)
+    assert problems[0].message == "Invalid array"
+    assert problems[0].param == "line_items"
+
+
+@pytest.mark.parametrize(
+    ("operation", "accepted", "rejected", "param", "message"),
+    [
+        ("list", {"limit": 100}, {"limit": 101}, "limit", "This value must be less than or equal to 100."),
+        ("list", {"limit": 1}, {"limit": 0}, "limit", "This value must be greater than or equal to 1."),
+        ("list_line_items", {"limit": 3}, {"limit": 1000}, "limit", "This value must be less than or equal to 100."),
+        (
+            "list",
+            {"starting_after": "cs_1"},
+            {"starting_after": "cs_1", "ending_before": "cs_2"},
+            None,
+            "You may only specify one of these parameters: ending_before, starting_after.",
+        ),
+    ],
+)
+def test_list_rules(operation, accepted, rejected, param, message):
+    validate_params(operation, accepted)
+    with pytest.raises(InvalidRequestError) as caught:
+        validate_params(operation, rejected)
+    assert caught.value.message == message
+    assert caught.value.param == param
+
+
+def test_tables_are_consistent():
+    # Every payment method the schema knows has a currency entry, and every minimum is positive.
+    from pytest_checkout.schema.nodes import Array, String
+    from pytest_checkout.schema.v2022_08_01 import CREATE_PARAMS
+
+    methods = CREATE_PARAMS.properties["payment_method_types"]
+    assert isinstance(methods, Array)
+    assert isinstance(methods.items, String)
+    assert set(methods.items.enum or ()) == set(rules.PAYMENT_METHOD_CURRENCIES)
+    assert all(amount > 0 for amount in rules.MINIMUM_CHARGE.values())
