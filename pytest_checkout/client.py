@@ -1,0 +1,402 @@
+"""A typed client for Stripe's Checkout Sessions API, version 2022-08-01.
+
+It mirrors the seed's five functions, client first::
+
+    client = Client("sk_test_...")
+    session = Session.create(client, {"mode": "payment", "success_url": ..., "cancel_url": ..., ...})
+    Session.retrieve(client, session.id, expand=["line_items"])
+    for s in Session.list(client, {"limit": 100}).auto_paging_iter(): ...
+    Session.list_line_items(client, session.id)
+    Session.expire(client, session.id)
+
+Methods and paths come from the generated ``OPERATIONS``, parameter types from the generated TypedDicts and
+bodies from ``codec.encode_body``, so this module holds only the HTTP conversation: headers, retries, errors.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any, ClassVar
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from pytest_checkout import codec
+from pytest_checkout.errors import APIConnectionError, StripeError, error_from_response
+from pytest_checkout.objects import ListObject, StripeObject
+from pytest_checkout.schema import v2022_08_01_types as types
+from pytest_checkout.schema.v2022_08_01 import API_VERSION, OPERATIONS
+from pytest_checkout.schema.v2022_08_01_types import (
+    LineItem,
+    SessionCreateParams,
+    SessionListLineItemsParams,
+    SessionListParams,
+)
+
+__all__ = ["DEFAULT_API_BASE", "Client", "LineItem", "Session"]
+
+DEFAULT_API_BASE = "https://api.stripe.com"
+
+# The official SDK's backoff: 0.5 s doubling per retry, at most 5 s, jittered into [d/2, d] but never below
+# the initial delay.
+_INITIAL_DELAY = 0.5
+_MAX_DELAY = 5.0
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("pytest-checkout")
+    except metadata.PackageNotFoundError:  # pragma: no cover - only when run from an uninstalled checkout
+        return "0+unknown"
+
+
+USER_AGENT = f"pytest-checkout/{_package_version()} (+https://pypi.org/project/pytest-checkout/)"
+
+
+def _mask(api_key: str) -> str:
+    """``sk_test_...abcd``: enough to tell keys apart in a log, never enough to use one."""
+    parts = api_key.split("_")
+    prefix = f"{parts[0]}_{parts[1]}_" if len(parts) >= 3 and len(parts[0]) <= 4 else ""
+    # A short key would be mostly revealed by its last four characters, so it shows none.
+    tail = api_key[-4:] if len(api_key) >= 16 else ""
+    return f"{prefix}...{tail}"
+
+
+class Client:
+    """The connection settings the ``Session`` operations use: key, base URL, version, retries.
+
+    ``http`` lets the caller share a ``requests.Session`` (connection pooling, adapters, ``responses`` or the
+    fake); ``sleep`` is what waits between retries, so tests can pass a no-op.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        api_base: str = DEFAULT_API_BASE,
+        api_version: str = API_VERSION,
+        http: requests.Session | None = None,
+        timeout: float = 80,
+        max_network_retries: int = 0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not isinstance(api_key, str) or not api_key.strip():
+            raise ValueError("api_key must be a non-empty string such as 'sk_test_...'")
+        # A key with whitespace or control characters would make requests refuse the header with a message
+        # that quotes the header value, that is the key; refuse it here without echoing it.
+        if any(ch.isspace() or not ch.isprintable() for ch in api_key):
+            raise ValueError(
+                f"api_key ({_mask(api_key.strip())}) contains whitespace or control characters; "
+                "check how it was read (a trailing newline from a file or an environment variable?)"
+            )
+        if not isinstance(api_base, str):
+            raise ValueError("api_base must be a URL string such as 'https://api.stripe.com'")
+        split = urlsplit(api_base)
+        if split.scheme not in ("http", "https") or not split.netloc:
+            raise ValueError(
+                f"api_base must be an absolute http(s) URL such as 'https://api.stripe.com', got {api_base!r}"
+            )
+        if split.query or split.fragment:
+            raise ValueError(f"api_base must not carry a query or fragment, got {api_base!r}")
+        if not isinstance(api_version, str) or not api_version.strip():
+            raise ValueError("api_version must be a non-empty string such as '2022-08-01'")
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        if isinstance(max_network_retries, bool) or not isinstance(max_network_retries, int):
+            raise ValueError(f"max_network_retries must be an integer, got {max_network_retries!r}")
+        if max_network_retries < 0:
+            raise ValueError(f"max_network_retries must be 0 or more, got {max_network_retries}")
+        self._api_key = api_key
+        self.api_base = api_base.rstrip("/")
+        self.api_version = api_version
+        self.timeout = float(timeout)
+        self.max_network_retries = max_network_retries
+        self._sleep = sleep
+        # Only a session this client made is closed by ``close()``; a shared one belongs to the caller.
+        self._owns_http = http is None
+        self.http: requests.Session = http if http is not None else requests.Session()
+
+    def __repr__(self) -> str:
+        return (
+            f"Client(api_key={_mask(self._api_key)!r}, api_base={self.api_base!r}, "
+            f"api_version={self.api_version!r}, max_network_retries={self.max_network_retries})"
+        )
+
+    @property
+    def livemode(self) -> bool:
+        """Whether the key is a live-mode key (``sk_live_``/``rk_live_``)."""
+        return "_live_" in self._api_key
+
+    def close(self) -> None:
+        """Close the HTTP session if this client created it."""
+        if self._owns_http:
+            self.http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Send one API request (retrying as configured) and return the decoded JSON object of the answer.
+
+        ``path`` starts with ``/v1/``; ``params`` travel as the form body of a POST or the query of a GET.
+        Raises the ``StripeError`` subclass the answer stands for, or ``APIConnectionError``.
+        """
+        method = method.upper()
+        url = self.api_base + path
+        encoded = codec.encode_body(params or {})
+        headers = {
+            "Authorization": f"Bearer {self._api_key}",
+            "Stripe-Version": self.api_version,
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+        body: str | None = None
+        target = url
+        if method == "POST":
+            if idempotency_key is not None and not idempotency_key.strip():
+                raise ValueError("idempotency_key must be a non-empty string or None")
+            # One key for every attempt of this call: a retry after a lost answer must replay the first
+            # request's result on Stripe's side, not create a second session.
+            headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = encoded
+        elif encoded:
+            # requests (urllib3) escapes the brackets of a query again, to %5B/%5D; the official SDK goes
+            # through the same step, so the URL on the wire is the one it sends too.
+            target = f"{url}?{encoded}"
+        try:
+            return self._send(method, url, target, headers, body)
+        except StripeError as exc:
+            self._scrub(exc)
+            raise
+
+    def _send(self, method: str, url: str, target: str, headers: dict[str, str], body: str | None) -> dict[str, Any]:
+        # ``url`` (no query) is what messages name: a query may hold a customer's email address.
+        attempt = 0
+        while True:
+            attempt += 1
+            retries_left = attempt <= self.max_network_retries
+            try:
+                response = self.http.request(
+                    method, target, headers=headers, data=body, timeout=self.timeout, allow_redirects=False
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if retries_left:
+                    self._sleep(self._backoff(attempt))
+                    continue
+                tried = f" after {attempt} attempts" if attempt > 1 else ""
+                raise APIConnectionError(f"Could not connect to Stripe ({method} {url}){tried}: {exc}") from exc
+            except requests.RequestException as exc:
+                # Anything else requests raises (an invalid URL, say) will not get better by retrying.
+                raise APIConnectionError(f"Request to Stripe failed ({method} {url}): {exc}") from exc
+            status = response.status_code
+            response_headers = dict(response.headers)
+            if 200 <= status < 300:
+                return self._decode(response, method, url, response_headers)
+            if retries_left and self._should_retry(status, response.headers):
+                self._sleep(self._backoff(attempt))
+                continue
+            raise error_from_response(status, response.content, response_headers, url=url)
+
+    @staticmethod
+    def _should_retry(status: int, headers: Mapping[str, str]) -> bool:
+        # As the official SDK: Stripe's own verdict wins when it gives one (it says false where a retry would
+        # just replay the same answer, true for lock timeouts); otherwise only conflicts, rate limits and
+        # server errors are worth another try. 400/401/402/403/404 are the caller's to fix.
+        verdict = headers.get("Stripe-Should-Retry")
+        if verdict == "false":
+            return False
+        if verdict == "true":
+            return True
+        return status in (409, 429) or status >= 500
+
+    def _backoff(self, attempt: int) -> float:
+        delay = min(_INITIAL_DELAY * 2.0 ** min(attempt - 1, 16), _MAX_DELAY)
+        # Jitter spreads out clients that failed together so they do not retry in lockstep.
+        delay *= 0.5 * (1 + random.random())
+        return max(_INITIAL_DELAY, delay)
+
+    @staticmethod
+    def _decode(response: requests.Response, method: str, url: str, headers: Mapping[str, str]) -> dict[str, Any]:
+        try:
+            decoded = json.loads(response.content)
+        except ValueError:
+            raise APIConnectionError(
+                f"Invalid response body from Stripe ({method} {url}): not JSON "
+                f"(HTTP {response.status_code}): {response.content[:200]!r}",
+                http_status=response.status_code,
+                headers=headers,
+            ) from None
+        if not isinstance(decoded, dict):
+            raise APIConnectionError(
+                f"Invalid response body from Stripe ({method} {url}): expected a JSON object, "
+                f"got {type(decoded).__name__} (HTTP {response.status_code})",
+                http_status=response.status_code,
+                headers=headers,
+            )
+        return decoded
+
+    def _scrub(self, exc: StripeError) -> None:
+        # Our own messages never hold the key, but an answer's text (a proxy's error page, say) might echo
+        # the Authorization header back; what we raise must not carry it into logs.
+        if self._api_key in exc.message:
+            exc.message = exc.message.replace(self._api_key, _mask(self._api_key))
+            exc.args = (exc.message,)
+
+
+def _checked_id(id: str, what: str = "session id") -> str:
+    # An empty id would make the path end in a slash, which Stripe answers with a puzzling 404 about list URLs.
+    if not isinstance(id, str) or not id.strip():
+        raise ValueError(f"{what} must be a non-empty string, got {id!r}")
+    return quote(id, safe="")
+
+
+def _expand_params(expand: list[str] | None) -> dict[str, Any]:
+    if expand is None:
+        return {}
+    # A bare string would be encoded letter by letter (expand[0]=l, expand[1]=i, ...).
+    if isinstance(expand, str) or not all(isinstance(e, str) for e in expand):
+        raise TypeError(f"expand must be a list of strings, got {expand!r}")
+    return {"expand": list(expand)}
+
+
+def _decode_list(answer: Mapping[str, Any], item_class: type[StripeObject], method: str, url: str) -> ListObject[Any]:
+    try:
+        return ListObject.from_dict(answer, item_class)
+    except (TypeError, ValueError) as exc:
+        raise APIConnectionError(f"Invalid list object from Stripe ({method} {url}): {exc}") from exc
+
+
+def _pager(
+    fetch: Callable[[dict[str, Any]], ListObject[Any]],
+    params: Mapping[str, Any],
+    page: ListObject[Any],
+) -> Callable[[str], ListObject[Any]]:
+    """The ``next_page`` hook of ``page``: the same filters, moved one page along."""
+
+    def next_page(last_id: str) -> ListObject[Any]:
+        following = dict(params)
+        if "ending_before" in following and "starting_after" not in following:
+            # A list opened with ending_before walks towards newer objects; keep walking that way.
+            first_id = getattr(page.data[0], "id", None) if page.data else None
+            following["ending_before"] = first_id if isinstance(first_id, str) else last_id
+        else:
+            following["starting_after"] = last_id
+        return fetch(following)
+
+    return next_page
+
+
+# Inside ``Session`` the name ``list`` is the classmethod, so annotations there spell ``builtins.list``.
+@dataclass(frozen=True)
+class Session(types.Session):
+    """A Checkout Session (``checkout.session``), with the five operations of the API as classmethods.
+
+    Each takes the ``Client`` first, as the seed's functions do.
+    """
+
+    # Spelled out (rather than inherited) so the expanded ``line_items`` and ``list_line_items`` provably
+    # decode into the same class.
+    LISTS: ClassVar[dict[str, type[StripeObject]]] = {"line_items": LineItem}
+
+    @classmethod
+    def create(cls, client: Client, params: SessionCreateParams, *, idempotency_key: str | None = None) -> Session:
+        """Create a Checkout Session (``POST /v1/checkout/sessions``)."""
+        op = OPERATIONS["create"]
+        answer = client.request(op.method, op.path, params, idempotency_key=idempotency_key)
+        return cls._build(client, answer, op.method, client.api_base + op.path)
+
+    @classmethod
+    def retrieve(cls, client: Client, id: str, expand: builtins.list[str] | None = None) -> Session:
+        """Retrieve a Checkout Session by id; ``expand=["line_items"]`` includes its first line items."""
+        op = OPERATIONS["retrieve"]
+        path = op.path.format(session=_checked_id(id))
+        answer = client.request(op.method, path, _expand_params(expand))
+        return cls._build(client, answer, op.method, client.api_base + path)
+
+    @classmethod
+    def list(cls, client: Client, params: SessionListParams | None = None) -> ListObject[Session]:
+        """One page of Checkout Sessions, newest first; ``auto_paging_iter()`` walks the pages after it."""
+        return cls._list_page(client, dict(params or {}))
+
+    @classmethod
+    def list_line_items(
+        cls, client: Client, id: str, params: SessionListLineItemsParams | None = None
+    ) -> ListObject[LineItem]:
+        """One page of a Checkout Session's line items; ``auto_paging_iter()`` walks the pages after it."""
+        return cls._line_items_page(client, id, dict(params or {}))
+
+    @classmethod
+    def expire(
+        cls,
+        client: Client,
+        id: str,
+        expand: builtins.list[str] | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Session:
+        """Expire an open Checkout Session so it can no longer be paid."""
+        op = OPERATIONS["expire"]
+        path = op.path.format(session=_checked_id(id))
+        answer = client.request(op.method, path, _expand_params(expand), idempotency_key=idempotency_key)
+        return cls._build(client, answer, op.method, client.api_base + path)
+
+    # The pagers below call these with plain dicts (the caller's filters plus a cursor), which the public,
+    # TypedDict-typed signatures would refuse.
+
+    @classmethod
+    def _list_page(cls, client: Client, query: dict[str, Any]) -> ListObject[Session]:
+        op = OPERATIONS["list"]
+        answer = client.request(op.method, op.path, query)
+        page: ListObject[Session] = _decode_list(answer, cls, op.method, client.api_base + op.path)
+        for session in page.data:
+            _attach_line_item_pager(client, session)
+        page.next_page = _pager(lambda following: cls._list_page(client, following), query, page)
+        return page
+
+    @classmethod
+    def _line_items_page(cls, client: Client, id: str, query: dict[str, Any]) -> ListObject[LineItem]:
+        op = OPERATIONS["list_line_items"]
+        path = op.path.format(session=_checked_id(id))
+        answer = client.request(op.method, path, query)
+        url = client.api_base + path
+        page: ListObject[LineItem] = _decode_list(answer, cls.LISTS["line_items"], op.method, url)
+        page.next_page = _pager(lambda following: cls._line_items_page(client, id, following), query, page)
+        return page
+
+    @classmethod
+    def _build(cls, client: Client, answer: Mapping[str, Any], method: str, url: str) -> Session:
+        try:
+            session = cls.from_dict(answer)
+        except (TypeError, ValueError) as exc:
+            raise APIConnectionError(f"Invalid checkout.session from Stripe ({method} {url}): {exc}") from exc
+        _attach_line_item_pager(client, session)
+        return session
+
+
+def _attach_line_item_pager(client: Client, session: types.Session) -> None:
+    # An expanded ``line_items`` holds only the first handful; paging on from it goes through the line items
+    # endpoint of that session, with this client.
+    line_items = session.line_items
+    if isinstance(line_items, ListObject) and isinstance(session.id, str) and session.id:
+        session_id = session.id
+        line_items.next_page = _pager(
+            lambda following: Session._line_items_page(client, session_id, following), {}, line_items
+        )
