@@ -1,0 +1,32 @@
+# The two set-up commands of the README, and the checks CI runs. Each target works on a fresh machine:
+# it makes the virtual environment and installs what it needs first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: example test lint ci schema
+
+$(BIN)/pytest: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+## The main job: the example application's test suite, on the fake (no Stripe account needed).
+example: $(BIN)/pytest
+	$(BIN)/python -m pytest -q examples
+
+## The project's own tests.
+test: $(BIN)/pytest
+	$(BIN)/python -m pytest -q -n 2 tests
+
+## ruff and mypy --strict on the package.
+lint: $(BIN)/pytest
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict pytest_checkout
+
+## Regenerate the schema modules from Stripe's spec (SPEC=path/to/spec3.yaml).
+SPEC ?= ../shared/reference/stripe-openapi-2022-08-01/spec3.yaml
+schema: $(BIN)/pytest
+	$(BIN)/python scripts/generate_schema.py $(SPEC)
