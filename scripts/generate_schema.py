@@ -56,6 +56,10 @@ OPERATIONS = (
 )
 #: Response objects to emit, and what each is called in the generated code.
 OBJECT_ROOTS = ("checkout.session", "item")
+#: Objects a session's expandable fields name. Only their own fields are emitted: the objects they embed are
+#: opaque (an ``Object`` with a title and no properties), which is enough to give an expanded field the
+#: right keys without pulling in most of the API.
+RESOURCE_ROOTS = ("customer", "payment_intent", "setup_intent", "subscription")
 
 # Parameters that the seed lists but that API version 2022-08-01 no longer accepts. The seed was generated
 # from the "sdk" variant of the spec, which kept them; the spec this script reads (the API's own variant)
@@ -314,6 +318,16 @@ def response_schema(spec: Mapping[str, Any], method: str, path: str) -> Mapping[
     return schema
 
 
+class ShallowNodeWriter(NodeWriter):
+    """Writes a component's own fields; the components it refers to become opaque objects."""
+
+    def node(self, schema: Mapping[str, Any], *, nullable: bool = False, emptyable: bool = False) -> str:
+        if "$ref" in schema:
+            title = ref_name(schema["$ref"])
+            return self.call("Object", [("title", py_str(title))], nullable or bool(schema.get("nullable")), emptyable)
+        return super().node(schema, nullable=nullable, emptyable=emptyable)
+
+
 def write_nodes(spec: Mapping[str, Any]) -> str:
     writer = ParamsNodeWriter(spec["components"]["schemas"])
     for root in OBJECT_ROOTS:
@@ -342,7 +356,9 @@ def write_nodes(spec: Mapping[str, Any]) -> str:
     out.append("")
     out.append("from dataclasses import replace")
     out.append("")
-    body = "\n".join([*writer.emitted.values(), *params_lines, *ops_lines])
+    shallow = ShallowNodeWriter(spec["components"]["schemas"])
+    resources = {r: shallow.object_node(spec["components"]["schemas"][r], False, False) for r in RESOURCE_ROOTS}
+    body = "\n".join([*writer.emitted.values(), *params_lines, *ops_lines, *resources.values()])
     kinds = sorted(k for k in NODE_CLASSES if re.search(rf"\b{k}\(", body))
     out.append("from pytest_checkout.schema.nodes import " + ", ".join(kinds))
     out.append("from pytest_checkout.schema.operations import Operation, list_of")
@@ -352,6 +368,7 @@ def write_nodes(spec: Mapping[str, Any]) -> str:
         "API_VERSION",
         "COMPONENTS",
         "OPERATIONS",
+        "RESOURCES",
         *(f"{name.upper()}_PARAMS" for name, *_ in OPERATIONS),
         *(constant_name(n) for n in writer.emitted),
     ]
@@ -371,6 +388,11 @@ def write_nodes(spec: Mapping[str, Any]) -> str:
     out.append("")
     out.append("# Parameters of each operation (query for GET, form body for POST).")
     out.extend(params_lines)
+    out.append("")
+    out.append("#: Objects that expandable fields of a session name, with their own fields only (see RESOURCE_ROOTS).")
+    out.append("RESOURCES = {")
+    out.extend(f"    {py_str(resource)}: {source}," for resource, source in resources.items())
+    out.append("}")
     out.append("")
     out.append("#: The five operations by name.")
     out.append("OPERATIONS = {")

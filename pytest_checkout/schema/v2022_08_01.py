@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pytest_checkout.schema.nodes import Array, Boolean, Expandable, Integer, Map, Number, Object, Removed, String
+from pytest_checkout.schema.nodes import (
+    AnyOf,
+    Array,
+    Boolean,
+    Expandable,
+    Integer,
+    Map,
+    Number,
+    Object,
+    Removed,
+    String,
+)
 from pytest_checkout.schema.operations import Operation, list_of
 
 __all__ = [
@@ -77,6 +88,7 @@ __all__ = [
     "PRICE",
     "PRICE_TIER",
     "RECURRING",
+    "RESOURCES",
     "RETRIEVE_PARAMS",
     "SHIPPING",
     "TAX_RATE",
@@ -2401,6 +2413,422 @@ LIST_LINE_ITEMS_PARAMS = Object(
     }
 )
 EXPIRE_PARAMS = Object(properties={"expand": Array(items=String(max_length=5000))})
+
+#: Objects that expandable fields of a session name, with their own fields only (see RESOURCE_ROOTS).
+RESOURCES = {
+    "customer": Object(
+        properties={
+            "address": Object(title="address", nullable=True),
+            "balance": Integer(),
+            "cash_balance": Object(title="cash_balance", nullable=True),
+            "created": Integer(format="unix-time"),
+            "currency": String(max_length=5000, nullable=True),
+            "default_source": Expandable(
+                resources=(
+                    "bank_account",
+                    "card",
+                    "source",
+                ),
+                nullable=True,
+            ),
+            "delinquent": Boolean(nullable=True),
+            "description": String(max_length=5000, nullable=True),
+            "discount": Object(title="discount", nullable=True),
+            "email": String(max_length=5000, nullable=True),
+            "id": String(max_length=5000),
+            "invoice_credit_balance": Map(values=Integer()),
+            "invoice_prefix": String(max_length=5000, nullable=True),
+            "invoice_settings": Object(title="invoice_setting_customer_setting"),
+            "livemode": Boolean(),
+            "metadata": Map(values=String(max_length=500)),
+            "name": String(max_length=5000, nullable=True),
+            "next_invoice_sequence": Integer(),
+            "object": String(enum=("customer",)),
+            "phone": String(max_length=5000, nullable=True),
+            "preferred_locales": Array(items=String(max_length=5000), nullable=True),
+            "shipping": Object(title="shipping", nullable=True),
+            "sources": Object(
+                properties={
+                    "data": Array(
+                        items=AnyOf(
+                            options=(
+                                Object(title="bank_account"),
+                                Object(title="card"),
+                                Object(title="source"),
+                            )
+                        )
+                    ),
+                    "has_more": Boolean(),
+                    "object": String(enum=("list",)),
+                    "url": String(max_length=5000),
+                },
+                required=frozenset(
+                    (
+                        "data",
+                        "has_more",
+                        "object",
+                        "url",
+                    )
+                ),
+                title="ApmsSourcesSourceList",
+            ),
+            "subscriptions": Object(
+                properties={
+                    "data": Array(items=Object(title="subscription")),
+                    "has_more": Boolean(),
+                    "object": String(enum=("list",)),
+                    "url": String(max_length=5000),
+                },
+                required=frozenset(
+                    (
+                        "data",
+                        "has_more",
+                        "object",
+                        "url",
+                    )
+                ),
+                title="SubscriptionList",
+            ),
+            "tax": Object(title="customer_tax"),
+            "tax_exempt": String(
+                enum=(
+                    "exempt",
+                    "none",
+                    "reverse",
+                ),
+                nullable=True,
+            ),
+            "tax_ids": Object(
+                properties={
+                    "data": Array(items=Object(title="tax_id")),
+                    "has_more": Boolean(),
+                    "object": String(enum=("list",)),
+                    "url": String(max_length=5000),
+                },
+                required=frozenset(
+                    (
+                        "data",
+                        "has_more",
+                        "object",
+                        "url",
+                    )
+                ),
+                title="TaxIDsList",
+            ),
+            "test_clock": Expandable(resources=("test_helpers.test_clock",), nullable=True),
+        },
+        required=frozenset(
+            (
+                "created",
+                "id",
+                "livemode",
+                "object",
+            )
+        ),
+        title="Customer",
+    ),
+    "payment_intent": Object(
+        properties={
+            "amount": Integer(),
+            "amount_capturable": Integer(),
+            "amount_details": Object(title="payment_flows_amount_details"),
+            "amount_received": Integer(),
+            "application": Expandable(resources=("application",), nullable=True),
+            "application_fee_amount": Integer(nullable=True),
+            "automatic_payment_methods": Object(
+                title="payment_flows_automatic_payment_methods_payment_intent", nullable=True
+            ),
+            "canceled_at": Integer(format="unix-time", nullable=True),
+            "cancellation_reason": String(
+                enum=(
+                    "abandoned",
+                    "automatic",
+                    "duplicate",
+                    "failed_invoice",
+                    "fraudulent",
+                    "requested_by_customer",
+                    "void_invoice",
+                ),
+                nullable=True,
+            ),
+            "capture_method": String(
+                enum=(
+                    "automatic",
+                    "manual",
+                )
+            ),
+            "charges": Object(
+                properties={
+                    "data": Array(items=Object(title="charge")),
+                    "has_more": Boolean(),
+                    "object": String(enum=("list",)),
+                    "url": String(max_length=5000),
+                },
+                required=frozenset(
+                    (
+                        "data",
+                        "has_more",
+                        "object",
+                        "url",
+                    )
+                ),
+                title="PaymentFlowsPaymentIntentResourceChargeList",
+            ),
+            "client_secret": String(max_length=5000, nullable=True),
+            "confirmation_method": String(
+                enum=(
+                    "automatic",
+                    "manual",
+                )
+            ),
+            "created": Integer(format="unix-time"),
+            "currency": String(),
+            "customer": Expandable(
+                resources=(
+                    "customer",
+                    "deleted_customer",
+                ),
+                nullable=True,
+            ),
+            "description": String(max_length=5000, nullable=True),
+            "id": String(max_length=5000),
+            "invoice": Expandable(resources=("invoice",), nullable=True),
+            "last_payment_error": Object(title="api_errors", nullable=True),
+            "livemode": Boolean(),
+            "metadata": Map(values=String(max_length=500)),
+            "next_action": Object(title="payment_intent_next_action", nullable=True),
+            "object": String(enum=("payment_intent",)),
+            "on_behalf_of": Expandable(resources=("account",), nullable=True),
+            "payment_method": Expandable(resources=("payment_method",), nullable=True),
+            "payment_method_options": Object(title="payment_intent_payment_method_options", nullable=True),
+            "payment_method_types": Array(items=String(max_length=5000)),
+            "processing": Object(title="payment_intent_processing", nullable=True),
+            "receipt_email": String(max_length=5000, nullable=True),
+            "review": Expandable(resources=("review",), nullable=True),
+            "setup_future_usage": String(
+                enum=(
+                    "off_session",
+                    "on_session",
+                ),
+                nullable=True,
+            ),
+            "shipping": Object(title="shipping", nullable=True),
+            "statement_descriptor": String(max_length=5000, nullable=True),
+            "statement_descriptor_suffix": String(max_length=5000, nullable=True),
+            "status": String(
+                enum=(
+                    "canceled",
+                    "processing",
+                    "requires_action",
+                    "requires_capture",
+                    "requires_confirmation",
+                    "requires_payment_method",
+                    "succeeded",
+                )
+            ),
+            "transfer_data": Object(title="transfer_data", nullable=True),
+            "transfer_group": String(max_length=5000, nullable=True),
+        },
+        required=frozenset(
+            (
+                "amount",
+                "capture_method",
+                "confirmation_method",
+                "created",
+                "currency",
+                "id",
+                "livemode",
+                "object",
+                "payment_method_types",
+                "status",
+            )
+        ),
+        title="PaymentIntent",
+    ),
+    "setup_intent": Object(
+        properties={
+            "application": Expandable(resources=("application",), nullable=True),
+            "attach_to_self": Boolean(),
+            "cancellation_reason": String(
+                enum=(
+                    "abandoned",
+                    "duplicate",
+                    "requested_by_customer",
+                ),
+                nullable=True,
+            ),
+            "client_secret": String(max_length=5000, nullable=True),
+            "created": Integer(format="unix-time"),
+            "customer": Expandable(
+                resources=(
+                    "customer",
+                    "deleted_customer",
+                ),
+                nullable=True,
+            ),
+            "description": String(max_length=5000, nullable=True),
+            "flow_directions": Array(
+                items=String(
+                    enum=(
+                        "inbound",
+                        "outbound",
+                    )
+                ),
+                nullable=True,
+            ),
+            "id": String(max_length=5000),
+            "last_setup_error": Object(title="api_errors", nullable=True),
+            "latest_attempt": Expandable(resources=("setup_attempt",), nullable=True),
+            "livemode": Boolean(),
+            "mandate": Expandable(resources=("mandate",), nullable=True),
+            "metadata": Map(values=String(max_length=500), nullable=True),
+            "next_action": Object(title="setup_intent_next_action", nullable=True),
+            "object": String(enum=("setup_intent",)),
+            "on_behalf_of": Expandable(resources=("account",), nullable=True),
+            "payment_method": Expandable(resources=("payment_method",), nullable=True),
+            "payment_method_options": Object(title="setup_intent_payment_method_options", nullable=True),
+            "payment_method_types": Array(items=String(max_length=5000)),
+            "single_use_mandate": Expandable(resources=("mandate",), nullable=True),
+            "status": String(
+                enum=(
+                    "canceled",
+                    "processing",
+                    "requires_action",
+                    "requires_confirmation",
+                    "requires_payment_method",
+                    "succeeded",
+                )
+            ),
+            "usage": String(max_length=5000),
+        },
+        required=frozenset(
+            (
+                "created",
+                "id",
+                "livemode",
+                "object",
+                "payment_method_types",
+                "status",
+                "usage",
+            )
+        ),
+        title="SetupIntent",
+    ),
+    "subscription": Object(
+        properties={
+            "application": Expandable(
+                resources=(
+                    "application",
+                    "deleted_application",
+                ),
+                nullable=True,
+            ),
+            "application_fee_percent": Number(nullable=True),
+            "automatic_tax": Object(title="subscription_automatic_tax"),
+            "billing_cycle_anchor": Integer(format="unix-time"),
+            "billing_thresholds": Object(title="subscription_billing_thresholds", nullable=True),
+            "cancel_at": Integer(format="unix-time", nullable=True),
+            "cancel_at_period_end": Boolean(),
+            "canceled_at": Integer(format="unix-time", nullable=True),
+            "collection_method": String(
+                enum=(
+                    "charge_automatically",
+                    "send_invoice",
+                )
+            ),
+            "created": Integer(format="unix-time"),
+            "currency": String(),
+            "current_period_end": Integer(format="unix-time"),
+            "current_period_start": Integer(format="unix-time"),
+            "customer": Expandable(
+                resources=(
+                    "customer",
+                    "deleted_customer",
+                )
+            ),
+            "days_until_due": Integer(nullable=True),
+            "default_payment_method": Expandable(resources=("payment_method",), nullable=True),
+            "default_source": Expandable(
+                resources=(
+                    "bank_account",
+                    "card",
+                    "source",
+                ),
+                nullable=True,
+            ),
+            "default_tax_rates": Array(items=Object(title="tax_rate"), nullable=True),
+            "description": String(max_length=500, nullable=True),
+            "discount": Object(title="discount", nullable=True),
+            "ended_at": Integer(format="unix-time", nullable=True),
+            "id": String(max_length=5000),
+            "items": Object(
+                properties={
+                    "data": Array(items=Object(title="subscription_item")),
+                    "has_more": Boolean(),
+                    "object": String(enum=("list",)),
+                    "url": String(max_length=5000),
+                },
+                required=frozenset(
+                    (
+                        "data",
+                        "has_more",
+                        "object",
+                        "url",
+                    )
+                ),
+                title="SubscriptionItemList",
+            ),
+            "latest_invoice": Expandable(resources=("invoice",), nullable=True),
+            "livemode": Boolean(),
+            "metadata": Map(values=String(max_length=500)),
+            "next_pending_invoice_item_invoice": Integer(format="unix-time", nullable=True),
+            "object": String(enum=("subscription",)),
+            "pause_collection": Object(title="subscriptions_resource_pause_collection", nullable=True),
+            "payment_settings": Object(title="subscriptions_resource_payment_settings", nullable=True),
+            "pending_invoice_item_interval": Object(title="subscription_pending_invoice_item_interval", nullable=True),
+            "pending_setup_intent": Expandable(resources=("setup_intent",), nullable=True),
+            "pending_update": Object(title="subscriptions_resource_pending_update", nullable=True),
+            "schedule": Expandable(resources=("subscription_schedule",), nullable=True),
+            "start_date": Integer(format="unix-time"),
+            "status": String(
+                enum=(
+                    "active",
+                    "canceled",
+                    "incomplete",
+                    "incomplete_expired",
+                    "past_due",
+                    "trialing",
+                    "unpaid",
+                )
+            ),
+            "test_clock": Expandable(resources=("test_helpers.test_clock",), nullable=True),
+            "transfer_data": Object(title="subscription_transfer_data", nullable=True),
+            "trial_end": Integer(format="unix-time", nullable=True),
+            "trial_start": Integer(format="unix-time", nullable=True),
+        },
+        required=frozenset(
+            (
+                "automatic_tax",
+                "billing_cycle_anchor",
+                "cancel_at_period_end",
+                "collection_method",
+                "created",
+                "currency",
+                "current_period_end",
+                "current_period_start",
+                "customer",
+                "id",
+                "items",
+                "livemode",
+                "metadata",
+                "object",
+                "start_date",
+                "status",
+            )
+        ),
+        title="Subscription",
+    ),
+}
 
 #: The five operations by name.
 OPERATIONS = {
