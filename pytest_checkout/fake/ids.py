@@ -1,0 +1,61 @@
+"""Object ids in Stripe's forms, drawn from a seeded generator so a test run is repeatable."""
+
+from __future__ import annotations
+
+import random
+import string
+
+__all__ = ["IdFactory"]
+
+_ALPHANUMERIC = string.ascii_letters + string.digits
+
+#: Length of the random part after each prefix, as Stripe's ids have them.
+_LENGTHS = {
+    "li": 24,
+    "evt": 24,
+    "req": 14,
+    "pi": 24,
+    "seti": 24,
+    "sub": 24,
+    "cus": 14,
+    "price": 24,
+    "prod": 14,
+    "shr": 24,
+    "si": 14,
+}
+
+
+class IdFactory:
+    """Makes ids such as ``cs_test_a1...`` (58 characters after the mode) or ``li_...`` (24).
+
+    The same ``seed`` gives the same ids in the same order. Not thread-safe on its own: the fake draws under
+    its lock.
+    """
+
+    def __init__(self, seed: int | str = 0) -> None:
+        self.seed = seed
+        self._random = random.Random(seed)
+
+    @property
+    def rng(self) -> random.Random:
+        """The generator behind the ids, for other deterministic choices of the fake."""
+        return self._random
+
+    def _chars(self, count: int) -> str:
+        return "".join(self._random.choices(_ALPHANUMERIC, k=count))
+
+    def session(self, livemode: bool) -> str:
+        """A Checkout Session id; live ones start ``cs_live_``, and like Stripe's commonly ``a1``."""
+        return f"cs_{'live' if livemode else 'test'}_a1{self._chars(56)}"
+
+    def new(self, prefix: str) -> str:
+        """An id of another kind: ``li``, ``evt``, ``req``, ``pi``, ``seti``, ``sub``, ``cus``, ``price``, ..."""
+        try:
+            length = _LENGTHS[prefix]
+        except KeyError:
+            raise ValueError(f"unknown id prefix {prefix!r}; one of {', '.join(sorted(_LENGTHS))}") from None
+        return f"{prefix}_{self._chars(length)}"
+
+    def opaque(self, count: int) -> str:
+        """Random letters and digits (the fragment of a session URL, say)."""
+        return self._chars(count)
