@@ -22,3 +22,60 @@ def test_the_plugin_can_be_disabled(pytester):
     result = pytester.runpytest_subprocess("-p", "no:checkout")
     result.stdout.no_fnmatch_line("pytest-checkout:*")
     result.assert_outcomes(passed=1)
+
+
+def test_fixtures_give_a_fake_reset_between_tests(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+        from pytest_checkout import Session
+
+        PARAMS = {
+            "mode": "payment",
+            "success_url": "https://shop.example/ok",
+            "cancel_url": "https://shop.example/cart",
+            "line_items": [{"price_data": {"currency": "usd", "product_data": {"name": "T"}, "unit_amount": 500},
+                            "quantity": 1}],
+        }
+
+        def test_first(checkout_fake, checkout_client):
+            session = Session.create(checkout_client, PARAMS)
+            assert session.status == "open"
+            assert list(checkout_fake.sessions) == [session.id]
+
+        def test_second_starts_empty(checkout_fake, checkout_client):
+            assert checkout_fake.sessions == {}
+            assert Session.list(checkout_client).data == []
+
+        def test_stripe_client(checkout_fake, stripe_client):
+            session = stripe_client.v1.checkout.sessions.create(params=PARAMS)
+            assert checkout_fake.sessions[session.id]["amount_total"] == 500
+
+        @pytest.mark.checkout(seed=7, now=1_700_000_000)
+        def test_marker_configures_the_fake(checkout_fake, checkout_client):
+            session = Session.create(checkout_client, PARAMS)
+            assert session.created == 1_700_000_000
+            assert session.expires_at == 1_700_000_000 + 86400
+
+        def test_webhook_secret_is_fresh(checkout_webhook_secret):
+            assert checkout_webhook_secret.startswith("whsec_")
+            assert len(checkout_webhook_secret) == 38
+        """
+    )
+    result = pytester.runpytest_subprocess("-W", "ignore::UserWarning")
+    result.assert_outcomes(passed=5)
+
+
+def test_marker_misuse_is_a_usage_error(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.checkout(sede=1)
+        def test_typo(checkout_fake):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess()
+    result.stdout.fnmatch_lines(["*unknown arguments*sede*"])
+    assert result.ret != 0
