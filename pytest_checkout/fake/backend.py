@@ -145,6 +145,7 @@ class CheckoutFake:
         self, *, seed: int | str = 0, now: int | float | None = None, api_base: str = "https://api.stripe.com"
     ):
         self.seed = seed
+        self.start_time = now
         self.api_base = api_base.rstrip("/")
         self._lock = threading.RLock()
         self.clock = Clock(now)
@@ -159,16 +160,22 @@ class CheckoutFake:
         self._shared_prices: dict[str, dict[str, Any]] = {}
         self._shared_customers: dict[str, dict[str, Any]] = {}
         self._product_names: dict[str, str] = {}
-        self._expiry: list[tuple[int, int, str, str]] = []
+        self._expiry: list[tuple[int, int, str]] = []
         self._sequence = 0
         self.events: list[Event] = []
         self.requests: list[RecordedRequest] = []
         self.warned_versions: set[str] = set()
 
-    def reset(self) -> None:
-        """Forget every session, price, customer, event and request (the clock keeps its time)."""
+    def reset(self, *, clock: bool = False) -> None:
+        """Forget every session, price, customer, event and request.
+
+        The clock keeps its time unless ``clock=True``, which puts it back where it started (``now``, or the real
+        time when the fake was made without one).
+        """
         with self._lock:
             self._reset_state()
+            if clock:
+                self.clock.reset(self.start_time)
 
     def account(self, api_key: str) -> Account:
         """The account an API key stands for (made on first use, as if the key were valid)."""
@@ -257,8 +264,9 @@ class CheckoutFake:
     ) -> dict[str, Any]:
         """Register a customer that ``customer=`` may name; returns the customer object."""
         with self._lock:
+            livemode = bool(api_key and "_live_" in api_key)
             customer = self._customer_object(
-                id or self.ids.new("cus"), email=email, name=name, livemode=False, **fields
+                id or self.ids.new("cus"), email=email, name=name, livemode=livemode, **fields
             )
             (self.account(api_key).customers if api_key else self._shared_customers)[customer["id"]] = customer
             return customer
@@ -276,7 +284,7 @@ class CheckoutFake:
             self._check_session_expand(expand)
             stored = self._build_session(account, params, now, prices)
             account.sessions[stored.data["id"]] = stored
-            heapq.heappush(self._expiry, (stored.data["expires_at"], stored.sequence, stored.data["id"], ""))
+            heapq.heappush(self._expiry, (stored.data["expires_at"], stored.sequence, stored.data["id"]))
             return self._render(account, stored, expand)
 
     def retrieve_session(self, account: Account, session_id: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -300,7 +308,7 @@ class CheckoutFake:
                     'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a '
                     f"status of `{status}`."
                 )
-            self._expire(account, stored)
+            self._expire(account, stored, self.clock.now())
             return self._render(account, stored, expand)
 
     def list_sessions(self, account: Account, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -445,12 +453,29 @@ class CheckoutFake:
                     f"Checkout Session {session_id} has no pending async payment; complete it with async_payment=True"
                 )
             stored.async_pending = False
+            self._settle_objects(account, stored.data, succeeded)
             if succeeded:
                 stored.data = {**stored.data, "payment_status": "paid"}
                 self._emit(account, "checkout.session.async_payment_succeeded", stored)
             else:
                 self._emit(account, "checkout.session.async_payment_failed", stored)
             return dict(stored.data)
+
+    def _settle_objects(self, account: Account, data: Mapping[str, Any], succeeded: bool) -> None:
+        # The objects behind the session follow its payment: a payment intent succeeds or goes back to needing a
+        # payment method (Stripe's lifecycle for a failed delayed payment); a subscription becomes active.
+        intent = account.objects.get(data.get("payment_intent") or "")
+        if intent is not None:
+            if succeeded:
+                updates = {"status": "succeeded", "amount_received": intent["amount"]}
+            else:
+                updates = {"status": "requires_payment_method", "amount_received": 0}
+            account.objects[intent["id"]] = {**intent, **updates}
+        subscription = account.objects.get(data.get("subscription") or "")
+        if subscription is not None:
+            # Unverified: what a subscription whose first payment failed shows; "incomplete" stays until it expires.
+            status = "active" if succeeded else "incomplete"
+            account.objects[subscription["id"]] = {**subscription, "status": status}
 
     # -- webhooks -------------------------------------------------------------------------------------------------
 
@@ -717,6 +742,7 @@ class CheckoutFake:
             "currency": price["currency"],
             "description": self._product_names.get(price["product"], ""),
             "price": price,
+            "product": price["product"],
             "quantity": quantity,
         }
 
@@ -864,7 +890,7 @@ class CheckoutFake:
             )
         )
 
-    def _expire(self, account: Account, stored: _StoredSession) -> None:
+    def _expire(self, account: Account, stored: _StoredSession, at: int) -> None:
         data = stored.data
         updates: dict[str, Any] = {"status": "expired", "url": None}
         recovery = (data.get("after_expiration") or {}).get("recovery")
@@ -873,31 +899,32 @@ class CheckoutFake:
             updates["after_expiration"] = {
                 "recovery": {
                     **recovery,
-                    "expires_at": self.clock.now() + 30 * 24 * 3600,
+                    "expires_at": at + 30 * 24 * 3600,
                     "url": f"https://buy.stripe.com/r/live_{self.ids.opaque(40)}",
                 }
             }
         stored.data = {**data, **updates}
-        self._emit(account, "checkout.session.expired", stored)
+        self._emit(account, "checkout.session.expired", stored, at)
 
     def _expire_due(self, now: int) -> None:
         """Expire every open session whose ``expires_at`` has come (called as the clock moves)."""
         with self._lock:
             while self._expiry and self._expiry[0][0] <= now:
-                _, _, session_id, _ = heapq.heappop(self._expiry)
+                expires_at, _, session_id = heapq.heappop(self._expiry)
                 try:
                     account, stored = self._find(session_id)
                 except KeyError:
                     continue
-                if stored.data["status"] == "open":
-                    self._expire(account, stored)
+                # A jump of the clock past several expiries expires each at its own time, in order.
+                if stored.data["status"] == "open" and stored.data["expires_at"] == expires_at:
+                    self._expire(account, stored, expires_at)
 
-    def _emit(self, account: Account, event_type: str, stored: _StoredSession) -> Event:
+    def _emit(self, account: Account, event_type: str, stored: _StoredSession, at: int | None = None) -> Event:
         # The customer (or time) caused these, not an API call: request id and idempotency key are null.
         event = Event(
             id=self.ids.new("evt"),
             type=event_type,
-            created=self.clock.now(),
+            created=self.clock.now() if at is None else at,
             data_object=stored.data,
             livemode=account.livemode,
             api_version=API_VERSION,

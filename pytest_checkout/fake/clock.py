@@ -40,6 +40,11 @@ class Clock:
         """Move the clock to ``now`` (not backwards)."""
         return self.advance(int(now) - self._now)
 
+    def reset(self, now: int | float | None = None) -> None:
+        """Put the clock at ``now`` (default: the real time), backwards too; listeners are not called."""
+        with self._lock:
+            self._now = int(time.time() if now is None else now)
+
     def on_advance(self, listener: Callable[[int], None]) -> None:
         """Call ``listener(now)`` after every move of the clock."""
         self._listeners.append(listener)

@@ -53,6 +53,8 @@ class mock_checkout:  # noqa: N801 - named like moto's mock_aws, which it follow
         """Activate (as ``__enter__`` does); returns the fake."""
         with _ACTIVATION:
             if self._depth == 0:
+                # Each activation starts from nothing, the clock included.
+                self.fake.reset(clock=True)
                 # Whatever answers requests right now (an outer mock, or the real adapter) answers the URLs that
                 # are not this fake's.
                 previous_send = requests.adapters.HTTPAdapter.send
@@ -76,7 +78,7 @@ class mock_checkout:  # noqa: N801 - named like moto's mock_aws, which it follow
                 self._mock.stop()
                 self._mock.reset()
                 self._mock = None
-                self.fake.reset()
+                self.fake.reset(clock=True)
 
     def _callback(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         answer = handle(self.fake, request.method or "GET", request.url or "", dict(request.headers), request.body)

@@ -1,9 +1,11 @@
 """Answers shaped by the response schema: every key an answer has, and nothing it does not.
 
-In Stripe's spec a response field is always present when it is required or nullable (as ``null`` when it has
-no value); the other fields are "includable" and appear only when a request expands them (``line_items`` of a
-session, ``breakdown`` of its totals). ``shape`` applies that rule to values the fake has, so each object it
-answers with has exactly the keys Stripe's would.
+A response field is present in Stripe's answers (as ``null`` when it has no value) unless it is "includable":
+returned only when a request expands it, such as a session's ``line_items`` or its totals' ``breakdown``. The
+spec does not mark includable fields in a form a program can read (only its prose says "not included by
+default"), so ``INCLUDABLE`` lists them, per object title, from Stripe's API reference for these objects.
+``shape`` applies the rule to values the fake has, so each object it answers with has exactly the keys
+Stripe's would.
 """
 
 from __future__ import annotations
@@ -13,14 +15,24 @@ from typing import Any
 
 from pytest_checkout.schema import nodes
 
-__all__ = ["blank", "present_keys", "shape"]
+__all__ = ["INCLUDABLE", "blank", "present_keys", "shape"]
+
+#: Fields returned only when expanded, by the ``title`` of the object that has them.
+INCLUDABLE: dict[str, frozenset[str]] = {
+    "Session": frozenset({"line_items"}),
+    "LineItem": frozenset({"discounts", "taxes"}),
+    "Price": frozenset({"currency_options", "tiers"}),
+    "PaymentPagesCheckoutSessionTotalDetails": frozenset({"breakdown"}),
+    "Customer": frozenset({"cash_balance", "invoice_credit_balance", "sources", "subscriptions", "tax", "tax_ids"}),
+}
 
 
 def present_keys(node: nodes.Object) -> tuple[str, ...]:
-    """The keys an answer carries without expansion: the required and the nullable ones."""
+    """The keys an answer carries without expansion: all but the includable ones."""
     cached = _PRESENT.get(id(node))
     if cached is None:
-        cached = tuple(k for k, v in node.properties.items() if k in node.required or v.nullable)
+        hidden = INCLUDABLE.get(node.title or "", frozenset())
+        cached = tuple(k for k in node.properties if k not in hidden)
         _PRESENT[id(node)] = cached
     return cached
 

@@ -1,0 +1,381 @@
+"""The fake over real HTTP: a WSGI app around ``routes.handle`` and a small threaded server to run it.
+
+For code under test that runs in another process (a dev server, a container, a test suite in another
+language), point its Stripe base URL at ``Server.url``::
+
+    with Server(port=0) as server:      # a free port, served from a background thread
+        client = stripe.StripeClient("sk_test_...", base_addresses={"api": server.url})
+        ...
+        server.fake.complete(session_id)
+
+or from a shell: ``python -m pytest_checkout serve --port 12111``.
+
+The WSGI app only translates between WSGI and ``handle``: every answer, error and limit is the handler's, so
+the server and ``mock_checkout`` answer the same request with the same bytes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+import socketserver
+import string
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+from pytest_checkout.fake.backend import CheckoutFake, mask_key
+from pytest_checkout.fake.routes import MAX_BODY, handle
+from pytest_checkout.schema.v2022_08_01 import API_VERSION
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "REQUEST_TIMEOUT", "Server", "banner", "make_wsgi_app", "serve"]
+
+DEFAULT_HOST = "127.0.0.1"
+#: stripe-mock's port, so tooling set up for it finds this fake at the same address.
+DEFAULT_PORT = 12111
+#: Seconds a connection may stay silent (while sending its request) before the server gives up on it.
+REQUEST_TIMEOUT = 30.0
+
+# RFC 3986 pchar (unreserved letters, digits and "-._~" are always kept by ``quote``): what a path may carry
+# unescaped. "%" is not among them: PATH_INFO arrives decoded, so a literal "%" must travel as "%25" again.
+_PATH_SAFE = "/:@!$&'()*+,;="
+# A query string arrives still percent-encoded; only bytes that are not printable ASCII need escaping.
+_QUERY_SAFE = string.punctuation
+# Drain at most this much of a body beyond what is read, so a client sending a too-large body still gets to
+# read the handler's 413 instead of a connection reset; past it the connection is simply closed.
+_DRAIN_LIMIT = 16 * MAX_BODY
+_CHUNK = 64 * 1024
+# API keys as they may appear anywhere in a log line (a key pasted into a query string, say).
+_KEY_LIKE = re.compile(r"\b(?:sk|rk|pk)_(?:test|live)_[0-9A-Za-z]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _wsgi_bytes(value: str) -> bytes:
+    """The bytes behind a WSGI "native string" (PEP 3333: bytes decoded as latin-1)."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        # A server that broke the convention and decoded as UTF-8; take its word for the characters.
+        return value.encode("utf-8")
+
+
+def _header_name(key: str) -> str:
+    # HTTP_IDEMPOTENCY_KEY -> Idempotency-Key. The handler looks headers up case-insensitively.
+    return key.replace("_", "-").title()
+
+
+def _request_url(environ: WSGIEnvironment) -> str:
+    # PATH_INFO is percent-decoded and then latin-1 decoded by the server; re-encoding the bytes gives the path
+    # as a client sends it, so the handler's own unquoting of the session id decodes UTF-8 exactly once. Only
+    # an encoded "/" (%2F) cannot be told from a real one: WSGI loses that distinction.
+    # SCRIPT_NAME is left out on purpose: mounted under a prefix, the app still sees Stripe's /v1/... paths.
+    path = quote(_wsgi_bytes(environ.get("PATH_INFO") or "/"), safe=_PATH_SAFE) or "/"
+    query = quote(_wsgi_bytes(environ.get("QUERY_STRING") or ""), safe=_QUERY_SAFE)
+    if path.startswith("//"):
+        # The handler splits its url with urlsplit, which reads a leading "//" as a host ("//evil/v1/..." would
+        # route as "/v1/..."). An explicit empty authority keeps the whole path a path.
+        path = "//" + path
+    return f"{path}?{query}" if query else path
+
+
+def _request_headers(environ: WSGIEnvironment) -> dict[str, str]:
+    # Values stay WSGI native strings (latin-1 for the raw bytes): the handler only compares and echoes them
+    # (Idempotency-Key), so they go back out byte for byte.
+    headers = {_header_name(key[5:]): value for key, value in environ.items() if key.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        headers["Content-Type"] = environ["CONTENT_TYPE"]
+    if environ.get("CONTENT_LENGTH"):
+        headers["Content-Length"] = environ["CONTENT_LENGTH"]
+    return headers
+
+
+def _read_body(environ: WSGIEnvironment) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0  # PEP 3333: a missing or unusable length means no body
+    if length <= 0:
+        return b""
+    stream = environ["wsgi.input"]
+    # One byte past the cap is enough for the handler to refuse the body with its own 413; reading the rest
+    # into memory would let a client make the server hold any amount.
+    wanted = min(length, MAX_BODY + 1)
+    parts: list[bytes] = []
+    got = 0
+    try:
+        while got < wanted:
+            chunk = stream.read(min(_CHUNK, wanted - got))
+            if not chunk:
+                break  # the client sent less than it announced
+            parts.append(chunk)
+            got += len(chunk)
+        drained = got
+        while drained < min(length, _DRAIN_LIMIT):
+            chunk = stream.read(min(_CHUNK, length - drained))
+            if not chunk:
+                break
+            drained += len(chunk)
+    except TimeoutError as error:
+        # A client that stalls mid-body is treated like one that hung up: servers drop such connections
+        # quietly instead of logging a traceback and answering nobody.
+        raise ConnectionAbortedError("the client stopped sending its request body") from error
+    return b"".join(parts)
+
+
+def _status_line(status: int) -> str:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Unknown"
+    return f"{status} {phrase}"
+
+
+def _native(value: str) -> str:
+    # WSGI wants header values as latin-1 native strings; anything wider travels as its UTF-8 bytes.
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8").decode("latin-1")
+    return value
+
+
+def make_wsgi_app(fake: CheckoutFake) -> WSGIApplication:
+    """A WSGI application answering Stripe's Checkout endpoints from ``fake`` through ``routes.handle``.
+
+    It runs under any WSGI server (``Server`` uses wsgiref's); all behaviour is the handler's.
+    """
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD") or "GET"
+        answer = handle(fake, method, _request_url(environ), _request_headers(environ), _read_body(environ))
+        headers = [(name, _native(value)) for name, value in answer.headers.items()]
+        if not any(name.lower() == "content-length" for name, _ in headers):
+            headers.append(("Content-Length", str(len(answer.body))))
+        start_response(_status_line(answer.status), headers)
+        # HTTP forbids a body in the answer to HEAD (its headers, Content-Length included, stay as for GET).
+        return [] if method.upper() == "HEAD" else [answer.body]
+
+    return app
+
+
+def _redact(line: str) -> str:
+    line = _KEY_LIKE.sub(lambda m: mask_key(m.group()), line)
+    # A request line is the client's text: escape control characters so it cannot forge log lines.
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", line)
+
+
+class _RequestHandler(WSGIRequestHandler):
+    """wsgiref's handler with a socket timeout and logging that is off unless the server is verbose."""
+
+    timeout = REQUEST_TIMEOUT
+    server: _ThreadingWSGIServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Only the request line, status and size are ever logged, never headers (so never Authorization); keys
+        # that a client put into the URL itself are masked too.
+        if not self.server.verbose:
+            return
+        text = _redact(format % args)
+        sys.stderr.write(f"{self.address_string()} - [{self.log_date_time_string()}] {text}\n")
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    """wsgiref's server, one daemon thread per request (a stuck client never holds up the others or exit)."""
+
+    daemon_threads = True
+    # Bursts of parallel clients (a test's worker threads) queue instead of being refused.
+    request_queue_size = 64
+
+    def __init__(self, address: tuple[str, int], verbose: bool) -> None:
+        self.verbose = verbose
+        # Must be known before the base class makes the socket.
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        super().__init__(address, _RequestHandler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks the host up with socket.getfqdn, which can wait on DNS for seconds;
+        # the bound address is all the WSGI environ needs.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+        self.setup_environ()
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.partition("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+class Server:
+    """A ``CheckoutFake`` served over HTTP by a threaded wsgiref server.
+
+    ``port=0`` takes a free port; ``url`` tells the address once listening. As a context manager it serves
+    from a background thread::
+
+        with Server(port=0) as server:
+            requests.get(server.url + "/v1/checkout/sessions", auth=("sk_test_123", ""))
+
+    ``fake`` serves an existing fake; otherwise a new one is made from ``seed`` and ``now`` (and its
+    ``api_base`` set to ``url``). ``verbose`` logs one line per request to stderr. Any host may be bound, but
+    one that is not loopback gets a warning on stderr: the fake takes any well-formed key.
+    """
+
+    def __init__(
+        self,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        *,
+        fake: CheckoutFake | None = None,
+        seed: int | str = 0,
+        now: int | float | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.verbose = verbose
+        self._owns_fake = fake is None
+        self.fake = fake if fake is not None else CheckoutFake(seed=seed, now=now)
+        self._httpd: _ThreadingWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._looping = False
+        self._stopping = False
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        where = self.url if self._httpd is not None else f"{self.host}:{self.port}, not listening"
+        return f"Server({where})"
+
+    @property
+    def url(self) -> str:
+        """``http://HOST:PORT`` of the listening socket (the real port when ``port=0`` was asked for)."""
+        if self._httpd is None:
+            raise RuntimeError("the server is not listening; use start() or 'with Server(...) as server'")
+        host, port = self._httpd.server_address[:2]
+        host = str(host)
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    def _bind(self) -> _ThreadingWSGIServer:
+        with self._lock:
+            if self._httpd is not None:
+                return self._httpd
+            httpd = _ThreadingWSGIServer((self.host, self.port), self.verbose)
+            httpd.set_app(make_wsgi_app(self.fake))
+            self._httpd = httpd
+            self._stopping = False
+        if self._owns_fake:
+            self.fake.api_base = self.url
+        bound = str(httpd.server_address[0])
+        if not _is_loopback(bound):
+            print(
+                f"pytest-checkout: warning: the fake is listening on {self.url}, reachable from other machines. "
+                "It accepts any well-formed API key and keeps whatever is sent to it; bind 127.0.0.1 unless "
+                "you mean this.",
+                file=sys.stderr,
+                flush=True,
+            )
+        return httpd
+
+    def start(self) -> Server:
+        """Listen and serve from a daemon thread; returns ``self``. Raises ``OSError`` if it cannot listen."""
+        httpd = self._bind()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, args=(httpd,), name="pytest-checkout-server")
+                self._thread.daemon = True
+                self._thread.start()
+        return self
+
+    def serve_forever(self, ready: Callable[[str], object] | None = None) -> None:
+        """Listen and serve in the calling thread until ``shutdown()`` (from another thread) or Ctrl+C.
+
+        ``ready(url)`` is called once the socket listens, before the first request is served. The socket is
+        closed on the way out, KeyboardInterrupt included (which propagates).
+        """
+        httpd = self._bind()
+        try:
+            if ready is not None:
+                ready(self.url)
+            self._loop(httpd)
+        finally:
+            self._close(httpd)
+
+    def _loop(self, httpd: _ThreadingWSGIServer) -> None:
+        # socketserver's shutdown() waits for a loop that is running or about to run; it would wait forever
+        # for one that never starts. Deciding under one lock whether the loop runs and whether shutdown()
+        # waits for it closes that gap.
+        with self._lock:
+            if self._stopping:
+                return
+            self._looping = True
+        try:
+            httpd.serve_forever(poll_interval=0.05)
+        finally:
+            with self._lock:
+                self._looping = False
+
+    def shutdown(self) -> None:
+        """Stop serving and close the socket; safe to call more than once. Requests in flight finish.
+
+        Call it from another thread than the one in ``serve_forever`` (the context manager does).
+        """
+        with self._lock:
+            httpd, thread = self._httpd, self._thread
+            self._thread = None
+            self._stopping = True
+            looping = self._looping
+        if httpd is None:
+            return
+        if looping:
+            httpd.shutdown()  # returns once serve_forever has left its loop
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        self._close(httpd)
+
+    def _close(self, httpd: _ThreadingWSGIServer) -> None:
+        with self._lock:
+            if self._httpd is httpd:
+                self._httpd = None
+        httpd.server_close()
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.shutdown()
+
+
+def serve(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    fake: CheckoutFake | None = None,
+    seed: int | str = 0,
+    now: int | float | None = None,
+    ready: Callable[[str], object] | None = None,
+    verbose: bool = False,
+) -> None:
+    """Serve the fake in the calling thread until interrupted (KeyboardInterrupt propagates, socket closed).
+
+    ``ready(url)`` is called once the socket listens. ``OSError`` before that means it could not listen
+    (port in use, unknown host). See ``Server`` for the other arguments.
+    """
+    Server(host, port, fake=fake, seed=seed, now=now, verbose=verbose).serve_forever(ready)
+
+
+def banner(url: str) -> str:
+    """The line ``python -m pytest_checkout serve`` prints once it listens."""
+    return f"pytest-checkout fake serving Stripe API {API_VERSION} at {url} (Ctrl+C to stop)"
