@@ -172,8 +172,13 @@ def handle(
 ) -> FakeResponse:
     """Answer one HTTP request as Stripe would; never raises for anything a client can send."""
     method = (method or "").upper()
-    split = urlsplit(url)
-    path = split.path or "/"
+    if url.startswith("/"):
+        # A path with its query (the WSGI server's case): urlsplit would read a leading "//x" as a host name.
+        raw_path, _, query = url.partition("?")
+        path = raw_path.partition("#")[0] or "/"
+    else:
+        split = urlsplit(url)
+        path, query = split.path or "/", split.query
     body_bytes = body.encode() if isinstance(body, str) else (body or b"")
     request_id = fake.new_id("req")
     response_headers = {"Content-Type": "application/json", "Request-Id": request_id, "Stripe-Version": API_VERSION}
@@ -194,7 +199,7 @@ def handle(
         if route is None or match is None:
             raise _unrecognized(method, path)
         session_id = unquote(match.group("session")) if "session" in match.groupdict() else None
-        pairs = _params(method, split.query, body_bytes)
+        pairs = _params(method, query, body_bytes)
         params = codec.decode(pairs, OPERATIONS[route.operation].params)
         account = fake.account(api_key)
         if method == "POST":

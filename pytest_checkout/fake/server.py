@@ -80,10 +80,6 @@ def _request_url(environ: WSGIEnvironment) -> str:
     # SCRIPT_NAME is left out on purpose: mounted under a prefix, the app still sees Stripe's /v1/... paths.
     path = quote(_wsgi_bytes(environ.get("PATH_INFO") or "/"), safe=_PATH_SAFE) or "/"
     query = quote(_wsgi_bytes(environ.get("QUERY_STRING") or ""), safe=_QUERY_SAFE)
-    if path.startswith("//"):
-        # The handler splits its url with urlsplit, which reads a leading "//" as a host ("//evil/v1/..." would
-        # route as "/v1/..."). An explicit empty authority keeps the whole path a path.
-        path = "//" + path
     return f"{path}?{query}" if query else path
 
 

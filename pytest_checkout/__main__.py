@@ -1,0 +1,111 @@
+"""``python -m pytest_checkout``: command-line tools. Today one: ``serve``, the fake over HTTP.
+
+::
+
+    python -m pytest_checkout serve --host 127.0.0.1 --port 12111 [--seed N] [--now UNIX] [--verbose]
+
+Exit status: 0 after Ctrl+C (or SIGTERM), 1 if the server cannot listen (port in use, unknown host), 2 for a
+usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from pytest_checkout.fake.server import DEFAULT_HOST, DEFAULT_PORT, banner, serve
+from pytest_checkout.schema.v2022_08_01 import API_VERSION
+
+__all__ = ["build_parser", "main"]
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {port}")
+    return port
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m pytest_checkout``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_checkout",
+        description=f"pytest-checkout: a fake of Stripe Checkout Sessions (API {API_VERSION}).",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    serve_parser = commands.add_parser(
+        "serve",
+        help="serve the fake over HTTP until Ctrl+C",
+        description="Serve the fake of Stripe's Checkout Sessions endpoints over HTTP until Ctrl+C. Point a "
+        "Stripe client's API base at the printed URL. State lives in memory and is lost on exit.",
+    )
+    serve_parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default {DEFAULT_HOST}; any other than loopback draws a warning)",
+    )
+    serve_parser.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
+    )
+    serve_parser.add_argument("--seed", type=int, default=0, help="seed of the ids, for repeatable runs (default 0)")
+    serve_parser.add_argument(
+        "--now", type=int, default=None, metavar="UNIX", help="the fake's clock, in Unix seconds (default: now)"
+    )
+    serve_parser.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
+    return parser
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # A service manager's (or a test's) polite stop ends like Ctrl+C: socket closed, exit status 0.
+    raise KeyboardInterrupt
+
+
+def _serve(args: argparse.Namespace) -> int:
+    listening = False
+
+    def ready(url: str) -> None:
+        nonlocal listening
+        listening = True
+        # Flushed: whoever started this process waits for the line to learn that (and where) it listens.
+        print(banner(url), flush=True)
+
+    try:
+        serve(args.host, args.port, seed=args.seed, now=args.now, ready=ready, verbose=args.verbose)
+    except KeyboardInterrupt:
+        return 0
+    except OSError as error:
+        if listening:
+            raise  # not a start-up problem: let the traceback show it
+        if error.errno == errno.EADDRINUSE:
+            reason = "the address is already in use (another server on this port? choose another --port)"
+        else:
+            reason = error.strerror or str(error)
+        print(f"pytest-checkout: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    # Python maps SIGINT to KeyboardInterrupt only if the parent left it at its default; a process started in
+    # the background by a shell inherits it ignored, and Ctrl+C (or a test's SIGINT) would do nothing.
+    if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        return _serve(args)
+    except KeyboardInterrupt:  # pragma: no cover - a Ctrl+C between two statements outside serve()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
