@@ -13,6 +13,7 @@ guess.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -99,7 +100,7 @@ def missing_message(param: str) -> str:
 
 def _walk(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
     """Every structural problem of ``value`` against ``node``, outermost first."""
-    param = codec.format_param(path)
+    # Param paths are written only where a problem is found: this walk runs on every request of the fake.
     if value is None:
         return
     if isinstance(node, nodes.Removed):
@@ -107,6 +108,7 @@ def _walk(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
         return
     if isinstance(value, str) and value == "" and not isinstance(node, nodes.String):
         if not node.emptyable:
+            param = codec.format_param(path)
             yield Problem(empty_string_message(param), param=param, code="parameter_invalid_empty")
         return
     check = _CHECKS[type(node)]
@@ -115,16 +117,36 @@ def _walk(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
 
 def _check_string(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
     assert isinstance(node, nodes.String)
-    param = codec.format_param(path)
     if not isinstance(value, str):
+        param = codec.format_param(path)
         # Unverified: Stripe's wording for a hash or list where a string belongs was not found.
         yield Problem(f"Invalid string: {value!r}", param=param)
         return
     if value == "":
         if not node.emptyable and not _in_metadata(path):
+            param = codec.format_param(path)
             yield Problem(empty_string_message(param), param=param, code="parameter_invalid_empty")
         return
-    kind = rules.FIELD_FORMATS.get(rules.schema_path(path))
+    kind = _format_of(path)
+    too_long = node.max_length is not None and len(value) > node.max_length
+    if too_long or (node.enum is not None and value not in node.enum) or kind is not None:
+        yield from _string_problems(node, value, path, kind)
+
+
+# The last parameter name of each path in rules.FIELD_FORMATS: a cheap test before building the schema path.
+_FORMAT_NAMES = frozenset(re.findall(r"\w+", p)[-1] for p in rules.FIELD_FORMATS)
+
+
+def _format_of(path: Path) -> str | None:
+    """``url`` or ``email`` when the parameter at ``path`` must be one (rules.FIELD_FORMATS), else None."""
+    named = [step for step in path if isinstance(step, str)]
+    if not named or named[-1] not in _FORMAT_NAMES:
+        return None
+    return rules.FIELD_FORMATS.get(rules.schema_path(path))
+
+
+def _string_problems(node: nodes.String, value: str, path: Path, kind: str | None) -> Iterator[Problem]:
+    param = codec.format_param(path)
     if node.max_length is not None and len(value) > node.max_length:
         if kind == "url":
             yield Problem(f"Invalid URL: URL must be {node.max_length} characters or less.", param=param)
@@ -151,10 +173,9 @@ def _check_scalar(expected: type[Any], what: str) -> Callable[[nodes.Node, Any, 
 
 def _check_object(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
     assert isinstance(node, nodes.Object)
-    param = codec.format_param(path)
     if not isinstance(value, Mapping):
         # Unverified wording: a scalar where Stripe expects a hash.
-        yield Problem("Invalid hash", param=param or None)
+        yield Problem("Invalid hash", param=codec.format_param(path) or None)
         return
     unknown = [k for k in value if k not in node.properties]
     if unknown:
@@ -164,13 +185,24 @@ def _check_object(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]
             param=names[0],
             code="parameter_unknown",
         )
-    for key in sorted(node.required):
+    for key in _required_in_order(node):
         if value.get(key) is None:
             name = codec.format_param((*path, key))
             yield Problem(missing_message(name), param=name, code="parameter_missing")
     for key, child in node.properties.items():
         if key in value:
             yield from _walk(child, value[key], (*path, key))
+
+
+_REQUIRED_ORDER: dict[int, tuple[str, ...]] = {}
+
+
+def _required_in_order(node: nodes.Object) -> tuple[str, ...]:
+    # Sorted once per node: the walk runs on every request of the fake.
+    found = _REQUIRED_ORDER.get(id(node))
+    if found is None:
+        found = _REQUIRED_ORDER[id(node)] = tuple(sorted(node.required))
+    return found
 
 
 def _check_map(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
@@ -187,12 +219,12 @@ def _check_map(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
 
 def _check_array(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
     assert isinstance(node, nodes.Array)
-    param = codec.format_param(path)
     if not isinstance(value, list):
-        yield Problem("Invalid array", param=param)
+        yield Problem("Invalid array", param=codec.format_param(path))
         return
     limit = rules.ARRAY_LIMITS.get(rules.schema_path(path))
     if limit is not None and len(value) > limit:
+        param = codec.format_param(path)
         yield Problem(f"Array {param} exceeded maximum {limit} allowed elements.", param=param)
         return
     for index, item in enumerate(value):

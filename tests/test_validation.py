@@ -171,3 +171,13 @@ def test_bad_arguments_are_python_errors():
 
     with pytest.raises(ValueError, match="unknown operation 'delete'"):
         validate_params("delete", {})
+
+
+def test_product_images_must_be_urls():
+    line_item = {"price_data": {**PRICE_DATA, "product_data": {"name": "x", "images": ["nope"]}}, "quantity": 1}
+    error = error_for(params(line_items=[line_item]))
+    assert (error.message, error.code, error.param) == (
+        "Not a valid URL",
+        "url_invalid",
+        "line_items[0][price_data][product_data][images][0]",
+    )
