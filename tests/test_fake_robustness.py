@@ -86,10 +86,11 @@ def test_eight_threads_creating_two_hundred_sessions_each():
         for thread in threads:
             thread.join(timeout=120)
         assert not errors
-        assert len(fake.sessions) == 1600
+        sessions = fake.sessions  # a snapshot: take it once
+        assert len(sessions) == 1600
         client = Client(KEY)
         listed = [s.id for s in Session.list(client, {"limit": 100}).auto_paging_iter()]
         assert len(listed) == len(set(listed)) == 1600
-        assert set(listed) == set(fake.sessions)
-        created = [fake.sessions[i]["created"] for i in listed]
+        assert set(listed) == set(sessions)
+        created = [sessions[i]["created"] for i in listed]
         assert created == sorted(created, reverse=True)

@@ -476,7 +476,7 @@ class TestCreate:
         assert len(SESSION_KEYS) == 43
         session = create(client, payment())
         assert set(session) == SESSION_KEYS
-        assert set(session) == set(present_keys(CHECKOUT_SESSION))
+        assert set(session) == set(CHECKOUT_SESSION.properties) - {"line_items"}
 
     @pytest.mark.parametrize("params", [payment(), subscription(), setup()], ids=["payment", "subscription", "setup"])
     def test_every_mode_answers_the_same_43_fields(self, client: stripe.StripeClient, params: dict[str, Any]) -> None:

@@ -12,10 +12,10 @@ Behaviour follows RULES.md; where it notes a guess, the code says so.
 
 from __future__ import annotations
 
+import copy
 import heapq
-import json
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -25,7 +25,7 @@ from pytest_checkout.errors import IdempotencyError, InvalidRequestError, Stripe
 from pytest_checkout.fake.clock import Clock
 from pytest_checkout.fake.events import Event, WebhookRequest, webhook_request
 from pytest_checkout.fake.ids import IdFactory
-from pytest_checkout.fake.shapes import blank, shape
+from pytest_checkout.fake.shapes import Packer, blank, present_keys, shape
 from pytest_checkout.schema import nodes
 from pytest_checkout.schema.v2022_08_01 import API_VERSION, CHECKOUT_SESSION, ITEM, PRICE, RESOURCES
 from pytest_checkout.validation import validate_params
@@ -95,23 +95,80 @@ class RecordedRequest:
 
 @dataclass
 class _Idempotent:
-    fingerprint: str
+    fingerprint: tuple[str, str, Mapping[str, Any]]
     created: int
     status: int = 0
-    body: dict[str, Any] | None = None
+    body: bytes | None = None
     request_id: str = ""
 
 
+_SESSION = Packer(["id", "object", *sorted(set(CHECKOUT_SESSION.properties) - {"id", "object", "line_items"})])
+_ITEM = Packer(present_keys(ITEM))
+_PRICE = Packer(present_keys(PRICE))
+#: Fields whose values repeat from one session (or price) to the next: stored once and shared (shapes.shared).
+_SHARED_FIELDS = frozenset(
+    {
+        "after_expiration", "automatic_tax", "cancel_url", "consent_collection", "currency", "customer_details",
+        "locale", "mode", "payment_method_options", "payment_method_types", "phone_number_collection",
+        "shipping_address_collection", "shipping_options", "success_url", "tax_id_collection", "total_details",
+    }
+)  # fmt: skip
+_SHARED_ITEM_FIELDS = frozenset({"currency", "description"})
+_SHARED_PRICE_FIELDS = frozenset({"currency", "metadata", "recurring", "tax_behavior", "billing_scheme", "type"})
+#: Every field of a session or price, each with its value when the fake has nothing else for it.
+_SESSION_BLANK = {k: blank(CHECKOUT_SESSION.properties[k]) for k in _SESSION.keys}
+_PRICE_BLANK = {k: blank(PRICE.properties[k]) for k in _PRICE.keys}
+
+
 class _StoredSession:
-    """A session as the fake keeps it: the answer's fields, its line items, and what the helpers need."""
+    """A session as the fake keeps it: packed values (see ``shapes.Packer``), line items, helper state.
 
-    __slots__ = ("async_pending", "data", "line_items", "sequence")
+    ``data`` and ``line_items`` rebuild the dicts on each read and pack what is assigned: a hundred thousand
+    sessions must fit in memory, and a dict per session and per item does not.
+    """
 
-    def __init__(self, data: dict[str, Any], line_items: list[dict[str, Any]], sequence: int) -> None:
+    __slots__ = ("_items", "_values", "async_pending", "sequence")
+
+    def __init__(self, data: Mapping[str, Any], line_items: list[dict[str, Any]], sequence: int) -> None:
         self.data = data
         self.line_items = line_items
         self.sequence = sequence
         self.async_pending = False
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return _SESSION.unpack(self._values)
+
+    @data.setter
+    def data(self, value: Mapping[str, Any]) -> None:
+        self._values = _SESSION.pack(value, share=_SHARED_FIELDS)
+
+    def get(self, key: str) -> Any:
+        """One field without rebuilding the session."""
+        return self._values[_SESSION.index[key]]
+
+    @property
+    def line_items(self) -> list[dict[str, Any]]:
+        items = []
+        for packed in self._items:
+            item = _ITEM.unpack(packed)
+            if isinstance(item["price"], tuple):
+                item["price"] = _PRICE.unpack(item["price"])
+            items.append(item)
+        return items
+
+    @line_items.setter
+    def line_items(self, items: list[dict[str, Any]]) -> None:
+        packed = []
+        for item in items:
+            price = item["price"]
+            if set(price) == set(_PRICE.keys):
+                price = _PRICE.pack(price, share=_SHARED_PRICE_FIELDS)
+            packed.append(_ITEM.pack({**item, "price": price}, share=_SHARED_ITEM_FIELDS))
+        self._items = tuple(packed)
+
+    def item_count(self) -> int:
+        return len(self._items)
 
 
 @dataclass
@@ -121,6 +178,9 @@ class Account:
     masked_key: str
     livemode: bool
     sessions: dict[str, _StoredSession] = field(default_factory=dict)
+    #: Session ids in creation order, and each one's place in it (lists are newest first: read backwards).
+    order: list[str] = field(default_factory=list)
+    position: dict[str, int] = field(default_factory=dict)
     prices: dict[str, dict[str, Any]] = field(default_factory=dict)
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -161,6 +221,7 @@ class CheckoutFake:
         self._shared_customers: dict[str, dict[str, Any]] = {}
         self._product_names: dict[str, str] = {}
         self._expiry: list[tuple[int, int, str]] = []
+        self._owner: dict[str, Account] = {}
         self._sequence = 0
         self.events: list[Event] = []
         self.requests: list[RecordedRequest] = []
@@ -187,17 +248,19 @@ class CheckoutFake:
             return account
 
     @property
-    def sessions(self) -> dict[str, dict[str, Any]]:
-        """Every session of every account by id, as its answer would show it (a snapshot)."""
-        with self._lock:
-            return {sid: dict(s.data) for a in self._accounts.values() for sid, s in a.sessions.items()}
+    def sessions(self) -> Mapping[str, dict[str, Any]]:
+        """Every session of every account by id, as its answer would show it.
+
+        A live, read-only view: each lookup gives a fresh copy of that session, so a test may change what it got
+        without changing the fake, and looking up one session does not copy the others.
+        """
+        return _SessionsView(self)
 
     def _find(self, session_id: str) -> tuple[Account, _StoredSession]:
-        for account in self._accounts.values():
-            stored = account.sessions.get(session_id)
-            if stored is not None:
-                return account, stored
-        raise KeyError(f"the fake has no Checkout Session {session_id!r}")
+        account = self._owner.get(session_id)
+        if account is None:
+            raise KeyError(f"the fake has no Checkout Session {session_id!r}")
+        return account, account.sessions[session_id]
 
     def _prices_for(self, account: Account) -> dict[str, dict[str, Any]]:
         return {**self._shared_prices, **account.prices}
@@ -283,8 +346,12 @@ class CheckoutFake:
             expand = self._expand_list(params)
             self._check_session_expand(expand)
             stored = self._build_session(account, params, now, prices)
-            account.sessions[stored.data["id"]] = stored
-            heapq.heappush(self._expiry, (stored.data["expires_at"], stored.sequence, stored.data["id"]))
+            session_id = stored.get("id")
+            account.sessions[session_id] = stored
+            account.position[session_id] = len(account.order)
+            account.order.append(session_id)
+            self._owner[session_id] = account
+            heapq.heappush(self._expiry, (stored.get("expires_at"), stored.sequence, session_id))
             return self._render(account, stored, expand)
 
     def retrieve_session(self, account: Account, session_id: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -302,7 +369,7 @@ class CheckoutFake:
             expand = self._expand_list(params)
             self._check_session_expand(expand)
             stored = self._get(account, session_id)
-            status = stored.data["status"]
+            status = stored.get("status")
             if status != "open":
                 raise InvalidRequestError(
                     'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a '
@@ -322,12 +389,16 @@ class CheckoutFake:
                     raise self._cannot_expand(path)
                 inner.append(path[len("data.") :])
             self._check_session_expand(inner)
-            stored = sorted(account.sessions.values(), key=lambda s: (s.data["created"], s.sequence), reverse=True)
-            stored = [s for s in stored if self._matches(s.data, params)]
-            page, has_more = self._page(stored, params, lambda s: s.data["id"], "checkout.session")
+            if any(params.get(k) for k in ("customer", "customer_details", "payment_intent", "subscription")):
+                # Filtered: walk every session (newest first); the clock never runs backwards, so creation order
+                # is the order of ``created``.
+                ids = [i for i in reversed(account.order) if self._matches(account.sessions[i], params)]
+                page, has_more = self._page(ids, params, str, "checkout.session")
+            else:
+                page, has_more = self._newest_first(account, params)
             return {
                 "object": "list",
-                "data": [self._render(account, s, inner) for s in page],
+                "data": [self._render(account, account.sessions[i], inner) for i in page],
                 "has_more": has_more,
                 "url": "/v1/checkout/sessions",
             }
@@ -442,7 +513,7 @@ class CheckoutFake:
             stored.data = {**data, **updates}
             stored.async_pending = async_payment
             self._emit(account, "checkout.session.completed", stored)
-            return dict(stored.data)
+            return copy.deepcopy(stored.data)
 
     def settle_async_payment(self, session_id: str, *, succeeded: bool = True) -> dict[str, Any]:
         """Let a completed session's delayed payment succeed (``paid``) or fail, with its event."""
@@ -459,7 +530,7 @@ class CheckoutFake:
                 self._emit(account, "checkout.session.async_payment_succeeded", stored)
             else:
                 self._emit(account, "checkout.session.async_payment_failed", stored)
-            return dict(stored.data)
+            return copy.deepcopy(stored.data)
 
     def _settle_objects(self, account: Account, data: Mapping[str, Any], succeeded: bool) -> None:
         # The objects behind the session follow its payment: a payment intent succeeds or goes back to needing a
@@ -496,10 +567,10 @@ class CheckoutFake:
         self,
         account: Account,
         key: str,
-        fingerprint: str,
+        fingerprint: tuple[str, str, Mapping[str, Any]],
         request_id: str,
-        run: Callable[[], tuple[int, dict[str, Any]]],
-    ) -> tuple[int, dict[str, Any], bool, str]:
+        run: Callable[[], tuple[int, bytes]],
+    ) -> tuple[int, bytes, bool, str]:
         """Run a POST once per ``Idempotency-Key``: (status, body, replayed, request id of the first answer).
 
         The key is reserved before the operation runs and released if the operation fails validation (Stripe
@@ -559,10 +630,10 @@ class CheckoutFake:
                 raise self._cannot_expand(path)
 
     def _render(self, account: Account, stored: _StoredSession, expand: Iterable[str]) -> dict[str, Any]:
-        out = dict(stored.data)
+        out = stored.data
         for path in expand:
             if path == "line_items":
-                items = stored.line_items
+                items = stored.line_items[: EXPANDED_LINE_ITEMS + 1]
                 out["line_items"] = {
                     "object": "list",
                     "data": items[:EXPANDED_LINE_ITEMS],
@@ -578,17 +649,40 @@ class CheckoutFake:
         return out
 
     @staticmethod
-    def _matches(data: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
+    def _matches(stored: _StoredSession, params: Mapping[str, Any]) -> bool:
         for key in ("customer", "payment_intent", "subscription"):
             wanted = params.get(key)
-            if wanted and data.get(key) != wanted:
+            if wanted and stored.get(key) != wanted:
                 return False
         email = (params.get("customer_details") or {}).get("email")
         if email:
-            details = data.get("customer_details") or {}
+            details = stored.get("customer_details") or {}
             if details.get("email") != email:
                 return False
         return True
+
+    def _newest_first(self, account: Account, params: Mapping[str, Any]) -> tuple[list[str], bool]:
+        """One page of the unfiltered list, read straight off the creation order (no sort, no scan)."""
+        order, position = account.order, account.position
+        limit = params.get("limit") or rules.DEFAULT_LIST_LIMIT
+        after, before = params.get("starting_after"), params.get("ending_before")
+        if after:
+            end = self._cursor(position, after, "starting_after")
+            start = max(0, end - limit)
+            return order[start:end][::-1], start > 0
+        if before:
+            start = self._cursor(position, before, "ending_before") + 1
+            end = min(len(order), start + limit)
+            return order[start:end][::-1], end < len(order)
+        start = max(0, len(order) - limit)
+        return order[start:][::-1], start > 0
+
+    @staticmethod
+    def _cursor(position: Mapping[str, int], session_id: str, param: str) -> int:
+        if session_id not in position:
+            # Unverified: Stripe's exact answer to a cursor it does not know.
+            raise InvalidRequestError(f"No such checkout.session: '{session_id}'", code="resource_missing", param=param)
+        return position[session_id]
 
     def _page(
         self, ordered: list[Any], params: Mapping[str, Any], key: Callable[[Any], str], what: str
@@ -684,8 +778,13 @@ class CheckoutFake:
             "total_details": total_details,
             "url": f"{CHECKOUT_BASE_URL}{session_id}#{self.ids.opaque(64)}",
         }
+        # Objects taken from the params are fitted to the answer's schema (the params have keys the answer
+        # does not, and the answer has nullable keys the params left out); the rest is built to fit already.
+        for key in ("consent_collection", "payment_method_options", "shipping_address_collection"):
+            if data[key] is not None:
+                data[key] = shape(CHECKOUT_SESSION.properties[key], data[key])
         self._sequence += 1
-        return _StoredSession(shape(CHECKOUT_SESSION, data), line_items, self._sequence)
+        return _StoredSession({**_SESSION_BLANK, **data}, line_items, self._sequence)
 
     def _after_expiration(self, given: Mapping[str, Any] | None) -> dict[str, Any] | None:
         if not given or not isinstance(given.get("recovery"), Mapping):
@@ -742,7 +841,6 @@ class CheckoutFake:
             "currency": price["currency"],
             "description": self._product_names.get(price["product"], ""),
             "price": price,
-            "product": price["product"],
             "quantity": quantity,
         }
 
@@ -771,28 +869,28 @@ class CheckoutFake:
                 "interval_count": recurring.get("interval_count") or 1,
                 "usage_type": "licensed",
             }
-        return dict(
-            shape(
-                PRICE,
-                {
-                    "id": price_id,
-                    "object": "price",
-                    "active": active,
-                    "billing_scheme": "per_unit",
-                    "created": created if created is not None else self.clock.now(),
-                    "currency": currency,
-                    "livemode": livemode,
-                    "metadata": {},
-                    "product": product,
-                    "recurring": recurring_object,
-                    "tax_behavior": fields.pop("tax_behavior", "unspecified"),
-                    "type": "recurring" if recurring_object else "one_time",
-                    "unit_amount": unit_amount,
-                    "unit_amount_decimal": decimal,
-                    **fields,
-                },
-            )
-        )
+        if recurring_object is not None:
+            recurring_object = shape(PRICE.properties["recurring"], recurring_object)
+        return {
+            **_PRICE_BLANK,
+            **{
+                "id": price_id,
+                "object": "price",
+                "active": active,
+                "billing_scheme": "per_unit",
+                "created": created if created is not None else self.clock.now(),
+                "currency": currency,
+                "livemode": livemode,
+                "metadata": {},
+                "product": product,
+                "recurring": recurring_object,
+                "tax_behavior": fields.pop("tax_behavior", "unspecified"),
+                "type": "recurring" if recurring_object else "one_time",
+                "unit_amount": unit_amount,
+                "unit_amount_decimal": decimal,
+                **fields,
+            },
+        }
 
     def _customer_object(
         self, customer_id: str, *, email: str | None, name: str | None, livemode: bool, **fields: Any
@@ -916,7 +1014,7 @@ class CheckoutFake:
                 except KeyError:
                     continue
                 # A jump of the clock past several expiries expires each at its own time, in order.
-                if stored.data["status"] == "open" and stored.data["expires_at"] == expires_at:
+                if stored.get("status") == "open" and stored.get("expires_at") == expires_at:
                     self._expire(account, stored, expires_at)
 
     def _emit(self, account: Account, event_type: str, stored: _StoredSession, at: int | None = None) -> Event:
@@ -933,9 +1031,37 @@ class CheckoutFake:
         return event
 
 
-def fingerprint(method: str, path: str, params: Mapping[str, Any]) -> str:
-    """What an idempotency key is bound to: the endpoint and the decoded parameters (order does not matter)."""
-    return json.dumps([method, path, params], sort_keys=True, default=str)
+class _SessionsView(Mapping[str, dict[str, Any]]):
+    """``CheckoutFake.sessions``: the sessions of all accounts, copied one at a time as they are read."""
+
+    def __init__(self, fake: CheckoutFake) -> None:
+        self._fake = fake
+
+    def __getitem__(self, session_id: str) -> dict[str, Any]:
+        with self._fake._lock:
+            account = self._fake._owner.get(session_id)
+            if account is None:
+                raise KeyError(session_id)
+            return copy.deepcopy(account.sessions[session_id].data)
+
+    def __iter__(self) -> Iterator[str]:
+        with self._fake._lock:
+            return iter(list(self._fake._owner))
+
+    def __len__(self) -> int:
+        return len(self._fake._owner)
+
+    def __repr__(self) -> str:
+        return f"<sessions of the fake: {len(self)}>"
+
+
+def fingerprint(method: str, path: str, params: Mapping[str, Any]) -> tuple[str, str, Mapping[str, Any]]:
+    """What an idempotency key is bound to: the endpoint and the decoded parameters.
+
+    Compared with ``==`` when a key comes back, so the order parameters were sent in does not matter, and nothing
+    is serialized for the (usual) first use of a key.
+    """
+    return (method, path, params)
 
 
 # Sanity checks against the generated schema, so a regenerated schema that moves these fields fails loudly.

@@ -8,6 +8,9 @@ import string
 __all__ = ["IdFactory"]
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
+# Random bytes mapped onto letters and digits in one translate call: ids are made on every request, and drawing
+# them a character at a time was a tenth of the time of a create.
+_BYTE_TO_CHAR = bytes((_ALPHANUMERIC * 5)[:256], "ascii")
 
 #: Length of the random part after each prefix, as Stripe's ids have them.
 _LENGTHS = {
@@ -42,7 +45,7 @@ class IdFactory:
         return self._random
 
     def _chars(self, count: int) -> str:
-        return "".join(self._random.choices(_ALPHANUMERIC, k=count))
+        return self._random.randbytes(count).translate(_BYTE_TO_CHAR).decode("ascii")
 
     def session(self, livemode: bool) -> str:
         """A Checkout Session id; live ones start ``cs_live_``, and like Stripe's commonly ``a1``."""

@@ -206,21 +206,21 @@ def handle(
             if idempotency_key is not None:
                 response_headers["Idempotency-Key"] = idempotency_key
 
-            def run() -> tuple[int, dict[str, Any]]:
-                return 200, _run(fake, account, route.operation, session_id, params or {})
+            def run() -> tuple[int, bytes]:
+                return 200, _dump(_run(fake, account, route.operation, session_id, params or {}))
 
             if idempotency_key:
-                status, answer, replayed, first_id = fake.idempotent(
+                status, payload, replayed, first_id = fake.idempotent(
                     account, idempotency_key, fingerprint(method, path, params), request_id, run
                 )
                 if replayed:
                     response_headers["Idempotent-Replayed"] = "true"
                     response_headers["Original-Request"] = first_id
             else:
-                status, answer = run()
+                status, payload = run()
         else:
-            status, answer = 200, _run(fake, account, route.operation, session_id, params)
-        response = FakeResponse(status, response_headers, _dump(answer))
+            status, payload = 200, _dump(_run(fake, account, route.operation, session_id, params))
+        response = FakeResponse(status, response_headers, payload)
     except StripeError as error:
         response = _error_response(error, response_headers)
     except Exception as error:

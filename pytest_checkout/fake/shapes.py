@@ -1,38 +1,31 @@
-"""Answers shaped by the response schema: every key an answer has, and nothing it does not.
+"""Answers shaped by the response schema, and stored compactly.
 
-A response field is present in Stripe's answers (as ``null`` when it has no value) unless it is "includable":
-returned only when a request expands it, such as a session's ``line_items`` or its totals' ``breakdown``. The
-spec does not mark includable fields in a form a program can read (only its prose says "not included by
-default"), so ``INCLUDABLE`` lists them, per object title, from Stripe's API reference for these objects.
-``shape`` applies the rule to values the fake has, so each object it answers with has exactly the keys
-Stripe's would.
+Which fields an answer carries: the spec marks the always-present ones as required or nullable (``null`` when
+there is no value); the others are optional, present when the object has them (a session's
+``phone_number_collection``, payment method options that were set) and left out otherwise (``line_items`` or a
+totals ``breakdown`` unless expanded). ``shape`` fits values the fake has to that rule, so every object it
+answers with has the keys Stripe's would.
+
+``Packer`` keeps an object as a tuple of its values in a fixed key order, and ``shared`` lets identical small
+values be one object: a stored session costs a fraction of a dict's memory, and is rebuilt when answered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pytest_checkout.schema import nodes
 
-__all__ = ["INCLUDABLE", "blank", "present_keys", "shape"]
-
-#: Fields returned only when expanded, by the ``title`` of the object that has them.
-INCLUDABLE: dict[str, frozenset[str]] = {
-    "Session": frozenset({"line_items"}),
-    "LineItem": frozenset({"discounts", "taxes"}),
-    "Price": frozenset({"currency_options", "tiers"}),
-    "PaymentPagesCheckoutSessionTotalDetails": frozenset({"breakdown"}),
-    "Customer": frozenset({"cash_balance", "invoice_credit_balance", "sources", "subscriptions", "tax", "tax_ids"}),
-}
+__all__ = ["Packer", "blank", "present_keys", "shape", "shared"]
 
 
 def present_keys(node: nodes.Object) -> tuple[str, ...]:
-    """The keys an answer carries without expansion: all but the includable ones."""
+    """The keys an object always carries: the required and the nullable ones."""
     cached = _PRESENT.get(id(node))
     if cached is None:
-        hidden = INCLUDABLE.get(node.title or "", frozenset())
-        cached = tuple(k for k in node.properties if k not in hidden)
+        cached = tuple(k for k, v in node.properties.items() if k in node.required or v.nullable)
         _PRESENT[id(node)] = cached
     return cached
 
@@ -67,7 +60,7 @@ def shape(node: nodes.Node, value: Any) -> Any:
         out = {}
         for key in present_keys(node):
             out[key] = shape(node.properties[key], value.get(key))
-        # Includable fields the fake chose to fill (an expanded list, say) stay.
+        # Optional fields the fake has a value for (set options, an expanded list) stay.
         for key, item in value.items():
             if key not in out and key in node.properties:
                 out[key] = shape(node.properties[key], item)
@@ -79,4 +72,53 @@ def shape(node: nodes.Node, value: Any) -> Any:
             if isinstance(option, nodes.Object) and isinstance(value, Mapping):
                 return shape(option, value)
         return value
+    return value
+
+
+class Packer:
+    """Stores objects with the same keys as tuples of values, and rebuilds them as dicts."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.keys = tuple(keys)
+        self.index = {key: i for i, key in enumerate(self.keys)}
+
+    def pack(self, value: Mapping[str, Any], *, share: frozenset[str] = frozenset()) -> tuple[Any, ...]:
+        """The values of ``value`` in key order; those of the keys in ``share`` go through ``shared``.
+
+        A missing key is a bug in what built ``value`` and raises ``KeyError``.
+        """
+        return tuple(shared(value[key]) if key in share else value[key] for key in self.keys)
+
+    def unpack(self, packed: tuple[Any, ...]) -> dict[str, Any]:
+        """The dict again (a new one each time; nested values are shared, so callers must not mutate them)."""
+        return dict(zip(self.keys, packed, strict=True))
+
+    def get(self, packed: tuple[Any, ...], key: str) -> Any:
+        """One value without rebuilding the dict."""
+        return packed[self.index[key]]
+
+
+_SHARED: dict[str, Any] = {}
+_SHARED_LIMIT = 200
+
+
+def shared(value: Any) -> Any:
+    """One object for equal small JSON values (``{"enabled": false}`` in every session), strings interned.
+
+    Safe because the fake never changes a stored value in place: it replaces it.
+    """
+    if value is None or value is True or value is False or type(value) is int:
+        return value
+    if isinstance(value, str):
+        return sys.intern(value) if len(value) <= _SHARED_LIMIT * 25 else value
+    if isinstance(value, dict | list) and value is not None:
+        # repr is a cheaper key than JSON; dicts equal but ordered differently just are not shared.
+        key = repr(value)
+        if len(key) <= _SHARED_LIMIT:
+            found = _SHARED.get(key)
+            if found is None:
+                if len(_SHARED) > 10_000:
+                    return value
+                _SHARED[key] = found = value
+            return found
     return value
