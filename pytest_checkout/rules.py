@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -209,7 +209,7 @@ class RuleContext:
 
     now: int | None = None
     prices: Mapping[str, Mapping[str, Any]] | None = None
-    customers: frozenset[str] | None = None
+    customers: Container[str] | None = None
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
     def created(self) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import heapq
 import threading
+from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -262,11 +263,12 @@ class CheckoutFake:
             raise KeyError(f"the fake has no Checkout Session {session_id!r}")
         return account, account.sessions[session_id]
 
-    def _prices_for(self, account: Account) -> dict[str, dict[str, Any]]:
-        return {**self._shared_prices, **account.prices}
+    # Views, not copies: customers accumulate as sessions complete, and a create must not copy them all.
+    def _prices_for(self, account: Account) -> Mapping[str, dict[str, Any]]:
+        return ChainMap(account.prices, self._shared_prices)
 
-    def _customers_for(self, account: Account) -> dict[str, dict[str, Any]]:
-        return {**self._shared_customers, **account.customers}
+    def _customers_for(self, account: Account) -> Mapping[str, dict[str, Any]]:
+        return ChainMap(account.customers, self._shared_customers)
 
     def new_id(self, prefix: str) -> str:
         """A fresh id of the given kind (``req``, ``evt``, ...), drawn under the lock so runs repeat."""
@@ -341,7 +343,7 @@ class CheckoutFake:
         with self._lock:
             now = self.clock.now()
             prices = self._prices_for(account)
-            context = rules.RuleContext(now=now, prices=prices, customers=frozenset(self._customers_for(account)))
+            context = rules.RuleContext(now=now, prices=prices, customers=self._customers_for(account))
             validate_params("create", params, context=context, normalized=True)
             expand = self._expand_list(params)
             self._check_session_expand(expand)
