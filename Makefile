@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: example test lint ci schema
+.PHONY: example test lint schema bench
 
 $(BIN)/pytest: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,7 @@ lint: $(BIN)/pytest
 SPEC ?= ../shared/reference/stripe-openapi-2022-08-01/spec3.yaml
 schema: $(BIN)/pytest
 	$(BIN)/python scripts/generate_schema.py $(SPEC)
+
+## The fake's benchmarks (speed against a static stub, memory at 100,000 sessions); see bench/README.md.
+bench: $(BIN)/pytest
+	$(BIN)/python bench/bench_fake.py
