@@ -204,12 +204,15 @@ class RuleContext:
     ``now``: the creation time (``expires_at`` is checked against it); the clock's time when left out.
     ``prices``: price objects by id, as a fake knows them; with it, unknown price ids are an error and a
     price's currency, amount and recurrence count in the rules. Without it, price ids are taken on trust.
-    ``customers``: known customer ids, likewise.
+    ``customers``: known customer ids, likewise. ``coupons`` and ``promotion_codes``: coupon objects by id and
+    promotion codes by id (each with its ``coupon``), likewise.
     """
 
     now: int | None = None
     prices: Mapping[str, Mapping[str, Any]] | None = None
     customers: Container[str] | None = None
+    coupons: Mapping[str, Mapping[str, Any]] | None = None
+    promotion_codes: Mapping[str, Mapping[str, Any]] | None = None
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
     def created(self) -> int:
@@ -633,6 +636,47 @@ def customer_exists(params: Mapping[str, Any], context: RuleContext) -> Iterator
     customer = params.get("customer")
     if context.customers is not None and isinstance(customer, str) and customer and customer not in context.customers:
         yield Violation(f"No such customer: '{customer}'", param="customer", code="resource_missing")
+
+
+@rule("create", "guess")
+def discount_exists(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """A discount names one coupon or one promotion code the account has, in the session's currency.
+
+    ``No such coupon`` follows Stripe's wording for every missing object (seen for prices and customers); the
+    rest is a guess. Only checked when the context knows the coupons.
+    """
+    discounts = params.get("discounts")
+    if context.coupons is None or not isinstance(discounts, list):
+        return
+    for index, discount in enumerate(discounts):
+        if not isinstance(discount, Mapping):
+            continue
+        at = f"discounts[{index}]"
+        coupon_id, code_id = discount.get("coupon"), discount.get("promotion_code")
+        if coupon_id and code_id:
+            yield Violation(_one_of(f"{at}[coupon]", f"{at}[promotion_code]"), param=at)
+            continue
+        if code_id:
+            code = (context.promotion_codes or {}).get(code_id)
+            if code is None:
+                yield Violation(
+                    f"No such promotion code: '{code_id}'", param=f"{at}[promotion_code]", code="resource_missing"
+                )
+                continue
+            coupon_id = code["coupon"]["id"] if isinstance(code.get("coupon"), Mapping) else code.get("coupon")
+        if not coupon_id:
+            continue
+        coupon = context.coupons.get(coupon_id)
+        if coupon is None:
+            yield Violation(f"No such coupon: '{coupon_id}'", param=f"{at}[coupon]", code="resource_missing")
+            continue
+        currency = _session_currency(params, context)
+        if coupon.get("amount_off") is not None and currency and coupon.get("currency") != currency:
+            yield Violation(
+                f"The coupon '{coupon_id}' takes an amount off in {coupon.get('currency')}, but this Checkout "
+                f"Session is in {currency}.",
+                param=f"{at}[coupon]",
+            )
 
 
 @rule("create", "seen")

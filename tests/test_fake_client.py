@@ -236,3 +236,27 @@ def test_the_clock_expires_open_sessions(fake, client):
     assert Session.retrieve(client, later.id).status == "open"
     event = fake.events[0]
     assert (event.type, event.data_object["id"], event.created) == ("checkout.session.expired", soon.id, NOW + 1800)
+
+
+def test_coupons_and_promotion_codes_take_their_discount(fake, client):
+    ten_percent = fake.add_coupon(percent_off=10, id="TENOFF")
+    session = Session.create(client, payment(("A", 1000, 1), ("B", 333, 3), discounts=[{"coupon": "TENOFF"}]))
+    assert (session.amount_subtotal, session.amount_total) == (1999, 1799)
+    assert session.total_details == {"amount_discount": 200, "amount_shipping": 0, "amount_tax": 0}
+    items = Session.list_line_items(client, session.id).data
+    assert [i.amount_discount for i in items] == [100, 100]
+    assert [i.amount_total for i in items] == [900, 899]
+    assert sum(i.amount_discount for i in items) == session.total_details["amount_discount"]
+
+    fake.add_coupon(amount_off=5000, currency="usd", id="BIG")
+    capped = Session.create(client, payment(("A", 1000, 1), discounts=[{"coupon": "BIG"}]))
+    assert (capped.amount_subtotal, capped.amount_total) == (1000, 0)
+
+    code = fake.add_promotion_code("WELCOME", coupon=ten_percent["id"])
+    promoted = Session.create(client, payment(("A", 1000, 1), discounts=[{"promotion_code": code["id"]}]))
+    assert promoted.amount_total == 900
+    with pytest.raises(InvalidRequestError) as caught:
+        Session.create(client, payment(discounts=[{"coupon": "NOPE"}]))
+    assert (caught.value.message, caught.value.param) == ("No such coupon: 'NOPE'", "discounts[0][coupon]")
+    with pytest.raises(ValueError, match="exactly one of percent_off and amount_off"):
+        fake.add_coupon(percent_off=10, amount_off=100, currency="usd")

@@ -600,8 +600,8 @@ def test_rule_accepts_one_request_and_rejects_the_other(rule, accepted, rejected
 
 
 def test_every_registered_create_rule_has_a_case():
-    # These two need a price book or customer list; their cases are the two tests below.
-    covered = {case[0] for case in CASES} | {"line_item_price_exists", "customer_exists"}
+    # These need a price book, customer list or coupons; their cases are the tests below.
+    covered = {case[0] for case in CASES} | {"line_item_price_exists", "customer_exists", "discount_exists"}
     registered = {r.name for r in rules.rules_for("create")}
     missing = registered - covered
     assert not missing, f"rules without an accept/reject case: {sorted(missing)}"
@@ -635,6 +635,44 @@ def test_unknown_customer_is_resource_missing_when_customers_are_known():
     validate_create_params(params(customer="cus_known"), context=context)
     error = first_error(params(customer="cus_other"), context)
     assert (error.message, error.param, error.code) == ("No such customer: 'cus_other'", "customer", "resource_missing")
+
+
+def test_discounts_name_known_coupons_and_promotion_codes():
+    coupon = {"id": "SUMMER", "percent_off": 10.0, "amount_off": None, "currency": None}
+    five_eur = {"id": "FIVE", "percent_off": None, "amount_off": 500, "currency": "eur"}
+    context = RuleContext(
+        now=NOW,
+        coupons={"SUMMER": coupon, "FIVE": five_eur},
+        promotion_codes={"promo_1": {"id": "promo_1", "code": "HELLO", "coupon": coupon}},
+    )
+    validate_create_params(params(discounts=[{"coupon": "SUMMER"}]), context=context)
+    validate_create_params(params(discounts=[{"promotion_code": "promo_1"}]), context=context)
+    cases = [
+        ({"coupon": "WINTER"}, "No such coupon: 'WINTER'", "discounts[0][coupon]", "resource_missing"),
+        (
+            {"promotion_code": "promo_x"},
+            "No such promotion code: 'promo_x'",
+            "discounts[0][promotion_code]",
+            "resource_missing",
+        ),
+        (
+            {"coupon": "SUMMER", "promotion_code": "promo_1"},
+            "You may only specify one of these parameters: discounts[0][coupon], discounts[0][promotion_code].",
+            "discounts[0]",
+            None,
+        ),
+        (
+            {"coupon": "FIVE"},
+            "The coupon 'FIVE' takes an amount off in eur, but this Checkout Session is in usd.",
+            "discounts[0][coupon]",
+            None,
+        ),
+    ]
+    for discount, message, param, code in cases:
+        error = first_error(params(discounts=[discount]), context)
+        assert (error.message, error.param, error.code) == (message, param, code)
+    # Without a coupon book the same ids are taken on trust.
+    validate_create_params(params(discounts=[{"coupon": "WINTER"}]), context=CONTEXT)
 
 
 def test_check_create_params_reports_every_problem_at_once():

@@ -28,7 +28,7 @@ from pytest_checkout.fake.events import Event, WebhookRequest, webhook_request
 from pytest_checkout.fake.ids import IdFactory
 from pytest_checkout.fake.shapes import Packer, blank, present_keys, shape
 from pytest_checkout.schema import nodes
-from pytest_checkout.schema.v2022_08_01 import API_VERSION, CHECKOUT_SESSION, ITEM, PRICE, RESOURCES
+from pytest_checkout.schema.v2022_08_01 import API_VERSION, CHECKOUT_SESSION, COMPONENTS, ITEM, PRICE, RESOURCES
 from pytest_checkout.validation import validate_params
 
 __all__ = ["Account", "CheckoutFake", "RecordedRequest"]
@@ -184,6 +184,8 @@ class Account:
     position: dict[str, int] = field(default_factory=dict)
     prices: dict[str, dict[str, Any]] = field(default_factory=dict)
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    coupons: dict[str, dict[str, Any]] = field(default_factory=dict)
+    promotion_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     idempotency: dict[str, _Idempotent] = field(default_factory=dict)
 
@@ -220,6 +222,8 @@ class CheckoutFake:
         self._accounts: dict[str, Account] = {}
         self._shared_prices: dict[str, dict[str, Any]] = {}
         self._shared_customers: dict[str, dict[str, Any]] = {}
+        self._shared_coupons: dict[str, dict[str, Any]] = {}
+        self._shared_promotion_codes: dict[str, dict[str, Any]] = {}
         self._product_names: dict[str, str] = {}
         self._expiry: list[tuple[int, int, str]] = []
         self._owner: dict[str, Account] = {}
@@ -270,6 +274,12 @@ class CheckoutFake:
     def _customers_for(self, account: Account) -> Mapping[str, dict[str, Any]]:
         return ChainMap(account.customers, self._shared_customers)
 
+    def _coupons_for(self, account: Account) -> Mapping[str, dict[str, Any]]:
+        return ChainMap(account.coupons, self._shared_coupons)
+
+    def _promotion_codes_for(self, account: Account) -> Mapping[str, dict[str, Any]]:
+        return ChainMap(account.promotion_codes, self._shared_promotion_codes)
+
     def new_id(self, prefix: str) -> str:
         """A fresh id of the given kind (``req``, ``evt``, ...), drawn under the lock so runs repeat."""
         with self._lock:
@@ -318,6 +328,65 @@ class CheckoutFake:
             (self.account(api_key).prices if api_key else self._shared_prices)[price_id] = price
             return price
 
+    def add_coupon(
+        self,
+        *,
+        percent_off: float | None = None,
+        amount_off: int | None = None,
+        currency: str | None = None,
+        duration: str = "once",
+        name: str | None = None,
+        id: str | None = None,
+        api_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Register a coupon that ``discounts=[{"coupon": id}]`` may name; returns the coupon object.
+
+        Exactly one of ``percent_off`` and ``amount_off`` (which needs ``currency``), as in Stripe.
+        """
+        if (percent_off is None) == (amount_off is None):
+            raise ValueError("add_coupon needs exactly one of percent_off and amount_off")
+        if amount_off is not None and not currency:
+            raise ValueError("a coupon with amount_off needs a currency")
+        if percent_off is not None and not 0 < percent_off <= 100:
+            raise ValueError(f"percent_off must be more than 0 and at most 100, got {percent_off}")
+        with self._lock:
+            coupon = dict(
+                shape(
+                    COMPONENTS["coupon"],
+                    {
+                        "id": id or self.ids.opaque(8),
+                        "object": "coupon",
+                        "amount_off": amount_off,
+                        "created": self.clock.now(),
+                        "currency": currency.lower() if currency else None,
+                        "duration": duration,
+                        "livemode": bool(api_key and "_live_" in api_key),
+                        "metadata": {},
+                        "name": name,
+                        "percent_off": percent_off,
+                        "times_redeemed": 0,
+                        "valid": True,
+                    },
+                )
+            )
+            (self.account(api_key).coupons if api_key else self._shared_coupons)[coupon["id"]] = coupon
+            return coupon
+
+    def add_promotion_code(
+        self, code: str, *, coupon: str, id: str | None = None, api_key: str | None = None
+    ) -> dict[str, Any]:
+        """Register a promotion code (the customer-facing ``code``) for a registered coupon; returns it."""
+        with self._lock:
+            found = (self.account(api_key).coupons if api_key else {}).get(coupon) or self._shared_coupons.get(coupon)
+            if found is None:
+                raise ValueError(f"no coupon {coupon!r} is registered; add it with add_coupon first")
+            # The fake keeps only what a session needs of a promotion code (its schema is not generated).
+            promotion_id = id or self.ids.new("promo")
+            promotion = {"id": promotion_id, "object": "promotion_code", "code": code, "coupon": found}
+            target = self.account(api_key).promotion_codes if api_key else self._shared_promotion_codes
+            target[promotion_id] = promotion
+            return promotion
+
     def add_customer(
         self,
         *,
@@ -343,7 +412,13 @@ class CheckoutFake:
         with self._lock:
             now = self.clock.now()
             prices = self._prices_for(account)
-            context = rules.RuleContext(now=now, prices=prices, customers=self._customers_for(account))
+            context = rules.RuleContext(
+                now=now,
+                prices=prices,
+                customers=self._customers_for(account),
+                coupons=self._coupons_for(account),
+                promotion_codes=self._promotion_codes_for(account),
+            )
             validate_params("create", params, context=context, normalized=True)
             expand = self._expand_list(params)
             self._check_session_expand(expand)
@@ -717,11 +792,13 @@ class CheckoutFake:
         if mode == "setup":
             currency = params.get("currency")
             subtotal: int | None = None
+            discount = 0
             total_details = None
         else:
             currency = line_items[0]["currency"] if line_items else params.get("currency")
             subtotal = sum(item["amount_subtotal"] for item in line_items)
-            total_details = {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0}
+            discount = self._apply_discount(account, params, line_items, subtotal)
+            total_details = {"amount_discount": discount, "amount_shipping": 0, "amount_tax": 0}
         shipping_options = [self._shipping_option(o) for o in params.get("shipping_options") or []]
         setup_intent = None
         if mode == "setup":
@@ -736,7 +813,7 @@ class CheckoutFake:
             "after_expiration": self._after_expiration(params.get("after_expiration")),
             "allow_promotion_codes": params.get("allow_promotion_codes"),
             "amount_subtotal": subtotal,
-            "amount_total": subtotal,
+            "amount_total": None if subtotal is None else subtotal - discount,
             # Unverified: the status Stripe shows for automatic tax before the customer gives an address.
             "automatic_tax": {
                 "enabled": automatic_tax,
@@ -787,6 +864,35 @@ class CheckoutFake:
                 data[key] = shape(CHECKOUT_SESSION.properties[key], data[key])
         self._sequence += 1
         return _StoredSession({**_SESSION_BLANK, **data}, line_items, self._sequence)
+
+    def _apply_discount(
+        self, account: Account, params: Mapping[str, Any], line_items: list[dict[str, Any]], subtotal: int
+    ) -> int:
+        """The session's discount from its coupon or promotion code, spread over the line items.
+
+        Percentages are rounded half to even; an amount off is capped at the subtotal. Each item carries its
+        share (by its subtotal; the last takes what rounding leaves), as Stripe's line items show theirs.
+        """
+        discounts = params.get("discounts") or []
+        if not discounts or subtotal <= 0:
+            return 0
+        first = discounts[0]
+        coupon_id = first.get("coupon")
+        if not coupon_id and first.get("promotion_code"):
+            coupon_id = self._promotion_codes_for(account)[first["promotion_code"]]["coupon"]["id"]
+        coupon = self._coupons_for(account)[coupon_id]
+        if coupon["percent_off"] is not None:
+            share = Decimal(str(coupon["percent_off"])) / 100 * subtotal
+            discount = int(share.to_integral_value(rounding=ROUND_HALF_EVEN))
+        else:
+            discount = min(int(coupon["amount_off"]), subtotal)
+        left = discount
+        for index, item in enumerate(line_items):
+            part = left if index == len(line_items) - 1 else discount * item["amount_subtotal"] // subtotal
+            left -= part
+            item["amount_discount"] = part
+            item["amount_total"] = item["amount_subtotal"] - part
+        return discount
 
     def _after_expiration(self, given: Mapping[str, Any] | None) -> dict[str, Any] | None:
         if not given or not isinstance(given.get("recovery"), Mapping):

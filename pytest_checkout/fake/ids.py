@@ -25,6 +25,7 @@ _LENGTHS = {
     "prod": 14,
     "shr": 24,
     "si": 14,
+    "promo": 24,
 }
 
 
