@@ -260,3 +260,47 @@ def test_coupons_and_promotion_codes_take_their_discount(fake, client):
     assert (caught.value.message, caught.value.param) == ("No such coupon: 'NOPE'", "discounts[0][coupon]")
     with pytest.raises(ValueError, match="exactly one of percent_off and amount_off"):
         fake.add_coupon(percent_off=10, amount_off=100, currency="usd")
+
+
+def test_completion_with_shipping_adds_the_chosen_rate_and_the_address(fake, client):
+    session = Session.create(
+        client,
+        payment(
+            ("Lamp", 4000, 1),
+            shipping_address_collection={"allowed_countries": ["US", "CA"]},
+            shipping_options=[
+                {
+                    "shipping_rate_data": {
+                        "display_name": "Standard",
+                        "type": "fixed_amount",
+                        "fixed_amount": {"amount": 500, "currency": "usd"},
+                    }
+                },
+                {
+                    "shipping_rate_data": {
+                        "display_name": "Express",
+                        "type": "fixed_amount",
+                        "fixed_amount": {"amount": 1500, "currency": "usd"},
+                    }
+                },
+            ],
+        ),
+    )
+    assert session.amount_total == 4000
+    express = session.shipping_options[1]["shipping_rate"]
+    with pytest.raises(ValueError, match="not among this session's shipping options"):
+        fake.complete(session.id, shipping_rate="shr_nope")
+    fake.complete(session.id, shipping_rate=express, name="Ada", address={"city": "Toronto", "country": "CA"})
+    done = Session.retrieve(client, session.id, expand=["payment_intent"])
+    assert done.amount_total == 5500
+    assert done.total_details == {"amount_discount": 0, "amount_shipping": 1500, "amount_tax": 0}
+    assert done.shipping_cost == {
+        "amount_subtotal": 1500,
+        "amount_tax": 0,
+        "amount_total": 1500,
+        "shipping_rate": express,
+    }
+    assert done.shipping_details is not None
+    assert (done.shipping_details["name"], done.shipping_details["address"]["city"]) == ("Ada", "Toronto")
+    assert isinstance(done.payment_intent, dict)
+    assert done.payment_intent["amount"] == 5500

@@ -83,6 +83,15 @@ EXTRAS: list[dict[str, Any]] = [
         "payment_method_options": {"sepa_debit": {"setup_future_usage": "off_session"}},
         "consent_collection": {"promotions": "auto", "terms_of_service": "required"},
         "shipping_address_collection": {"allowed_countries": ["FR", "DE"]},
+        "shipping_options": [
+            {
+                "shipping_rate_data": {
+                    "display_name": "Colissimo",
+                    "type": "fixed_amount",
+                    "fixed_amount": {"amount": 490, "currency": "eur"},
+                }
+            }
+        ],
         "after_expiration": {"recovery": {"enabled": True}},
         "automatic_tax": {"enabled": True},
         "phone_number_collection": {"enabled": True},
@@ -100,6 +109,7 @@ def test_every_answer_of_a_session_lifecycle_fits_the_schema(mode, extra):
         if mode == "setup":
             extra.pop("consent_collection", None)
             extra.pop("shipping_address_collection", None)
+            extra.pop("shipping_options", None)
     fake = CheckoutFake(seed=5, now=NOW)
     account = fake.account(KEY)
     created = fake.create_session(account, session_params(mode, **extra) | {"expand": ["line_items"]})

@@ -512,8 +512,13 @@ class CheckoutFake:
         address: Mapping[str, Any] | None = None,
         payment_method_type: str | None = None,
         async_payment: bool = False,
+        shipping_rate: str | None = None,
     ) -> dict[str, Any]:
         """Play the customer paying: the session becomes ``complete`` and ``checkout.session.completed`` is emitted.
+
+        With ``shipping_options`` the customer picks ``shipping_rate`` (default: the first option): it becomes the
+        ``shipping_cost`` and is added to the totals. With ``shipping_address_collection`` the ``address`` and
+        ``name`` become the ``shipping_details``.
 
         Per mode, as live captures show: payment mode sets ``payment_intent`` (and ``customer`` only when one was
         given or ``customer_creation`` is ``always``); subscription mode sets ``customer`` and ``subscription``;
@@ -562,7 +567,10 @@ class CheckoutFake:
                 "url": None,
                 "customer": customer_id,
                 "customer_details": details,
+                **self._shipping_choice(data, shipping_rate, details),
             }
+            # The objects made below (a payment intent's amount) see the totals with shipping in them.
+            data = {**data, **updates}
             if mode == "payment":
                 intent = self._intent("payment_intent", "pi", data, customer_id, method, async_payment)
                 account.objects[intent["id"]] = intent
@@ -591,6 +599,44 @@ class CheckoutFake:
             stored.async_pending = async_payment
             self._emit(account, "checkout.session.completed", stored)
             return copy.deepcopy(stored.data)
+
+    @staticmethod
+    def _shipping_choice(
+        data: Mapping[str, Any], shipping_rate: str | None, details: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The fields the customer's shipping choices set: shipping cost and totals, shipping details.
+
+        Unverified: that the shipping amount joins the totals only once the customer has chosen (at completion),
+        and that the collected address is the one the customer details show.
+        """
+        updates: dict[str, Any] = {}
+        options = data.get("shipping_options") or []
+        if shipping_rate is not None and shipping_rate not in [o["shipping_rate"] for o in options]:
+            raise ValueError(
+                f"{shipping_rate!r} is not among this session's shipping options "
+                f"{[o['shipping_rate'] for o in options]}"
+            )
+        if options:
+            chosen = next(o for o in options if shipping_rate in (None, o["shipping_rate"]))
+            amount = chosen["shipping_amount"]
+            updates["shipping_cost"] = {
+                "amount_subtotal": amount,
+                "amount_tax": 0,
+                "amount_total": amount,
+                "shipping_rate": chosen["shipping_rate"],
+            }
+            if data.get("total_details") is not None:
+                updates["total_details"] = {**data["total_details"], "amount_shipping": amount}
+                updates["amount_total"] = (data.get("amount_total") or 0) + amount
+        if data.get("shipping_address_collection") and details.get("address"):
+            updates["shipping_details"] = {
+                "address": details["address"],
+                "carrier": None,
+                "name": details.get("name") or _DEFAULT_CUSTOMER["name"],
+                "phone": None,
+                "tracking_number": None,
+            }
+        return updates
 
     def settle_async_payment(self, session_id: str, *, succeeded: bool = True) -> dict[str, Any]:
         """Let a completed session's delayed payment succeed (``paid``) or fail, with its event."""
