@@ -25,10 +25,6 @@ class StripeObject:
     #: Fields holding a ``list`` object, and the class of its items.
     LISTS: ClassVar[dict[str, type[StripeObject]]] = {}
 
-    def __post_init__(self) -> None:
-        # Every generated field is typed; nothing else happens at construction.
-        return None
-
     @classmethod
     def from_dict(cls: type[S], data: Mapping[str, Any]) -> S:
         """Build from the decoded JSON of an answer."""
