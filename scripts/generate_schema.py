@@ -214,6 +214,13 @@ class NodeWriter:
 
     def object_node(self, schema: Mapping[str, Any], nullable: bool, emptyable: bool) -> str:
         properties = schema.get("properties") or {}
+        if is_list_object(schema) and not emptyable:
+            # Stripe's spec writes the list envelope out in full every time; operations.list_of is that envelope.
+            args = [("title", py_str(schema.get("title") or "list"))]
+            if nullable:
+                args.append(("nullable", "True"))
+            items = self.node(properties["data"]["items"])
+            return f"list_of({items}, " + ", ".join(f"{k}={v}" for k, v in args) + ")"
         entries = [f"{py_str(key)}: {self.node(properties[key])}" for key in sorted(properties)]
         args = [("properties", "{" + ", ".join(entries) + "}")]
         required = sorted(schema.get("required") or [])
@@ -241,6 +248,20 @@ class NodeWriter:
             return constant
         flags = ", ".join(f"{k}=True" for k, on in (("nullable", nullable), ("emptyable", emptyable)) if on)
         return f"replace({constant}, {flags})"
+
+
+def is_list_object(schema: Mapping[str, Any]) -> bool:
+    """Whether ``schema`` is Stripe's list envelope: data, has_more, object ``list`` and url, all required."""
+    properties = schema.get("properties") or {}
+    return (
+        set(properties) == {"data", "has_more", "object", "url"}
+        and set(schema.get("required") or []) == set(properties)
+        and properties["object"].get("enum") == ["list"]
+        and properties["data"].get("type") == "array"
+        and properties["has_more"].get("type") == "boolean"
+        and properties["url"].get("maxLength") == 5000
+        and not any(p.get("nullable") for p in properties.values())
+    )
 
 
 def operation(spec: Mapping[str, Any], method: str, path: str) -> Mapping[str, Any]:
@@ -341,11 +362,10 @@ def write_nodes(spec: Mapping[str, Any]) -> str:
         constant = f"{name.upper()}_PARAMS"
         params_lines.append(f"{constant} = {writer.node(schema)}")
         answer = response_schema(spec, method, path)
-        if "$ref" in answer:
+        if "$ref" in answer or is_list_object(answer):
             answer_source = writer.node(answer)
         else:
-            items = answer["properties"]["data"]["items"]
-            answer_source = f"list_of({writer.node(items)}, url={py_str(path)})"
+            raise SpecError(f"{method.upper()} {path} answers with neither an object nor a list")
         ops_lines.append(
             f"    {py_str(name)}: Operation(name={py_str(name)}, method={py_str(method.upper())}, "
             f"path={py_str(path)}, params={constant}, answer={answer_source}),"

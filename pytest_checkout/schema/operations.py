@@ -20,8 +20,8 @@ class Operation:
     answer: Node
 
 
-def list_of(items: Node, *, url: str) -> Object:
-    """The ``list`` object Stripe wraps around a page of ``items``."""
+def list_of(items: Node, *, title: str, nullable: bool = False) -> Object:
+    """The ``list`` object Stripe wraps around a page of ``items`` (the spec spells it out each time it is used)."""
     return Object(
         properties={
             "data": Array(items=items),
@@ -30,5 +30,6 @@ def list_of(items: Node, *, url: str) -> Object:
             "url": String(max_length=5000),
         },
         required=frozenset(("data", "has_more", "object", "url")),
-        title=f"list of {url}",
+        title=title,
+        nullable=nullable,
     )

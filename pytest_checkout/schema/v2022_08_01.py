@@ -1224,23 +1224,7 @@ CHECKOUT_SESSION = Object(
         "customer_email": String(max_length=5000, nullable=True),
         "expires_at": Integer(format="unix-time"),
         "id": String(max_length=5000),
-        "line_items": Object(
-            properties={
-                "data": Array(items=ITEM),
-                "has_more": Boolean(),
-                "object": String(enum=("list",)),
-                "url": String(max_length=5000),
-            },
-            required=frozenset(
-                (
-                    "data",
-                    "has_more",
-                    "object",
-                    "url",
-                )
-            ),
-            title="PaymentPagesCheckoutSessionListLineItems",
-        ),
+        "line_items": list_of(ITEM, title="PaymentPagesCheckoutSessionListLineItems"),
         "livemode": Boolean(),
         "locale": String(
             enum=(
@@ -2447,48 +2431,17 @@ RESOURCES = {
             "phone": String(max_length=5000, nullable=True),
             "preferred_locales": Array(items=String(max_length=5000), nullable=True),
             "shipping": Object(title="shipping", nullable=True),
-            "sources": Object(
-                properties={
-                    "data": Array(
-                        items=AnyOf(
-                            options=(
-                                Object(title="bank_account"),
-                                Object(title="card"),
-                                Object(title="source"),
-                            )
-                        )
-                    ),
-                    "has_more": Boolean(),
-                    "object": String(enum=("list",)),
-                    "url": String(max_length=5000),
-                },
-                required=frozenset(
-                    (
-                        "data",
-                        "has_more",
-                        "object",
-                        "url",
+            "sources": list_of(
+                AnyOf(
+                    options=(
+                        Object(title="bank_account"),
+                        Object(title="card"),
+                        Object(title="source"),
                     )
                 ),
                 title="ApmsSourcesSourceList",
             ),
-            "subscriptions": Object(
-                properties={
-                    "data": Array(items=Object(title="subscription")),
-                    "has_more": Boolean(),
-                    "object": String(enum=("list",)),
-                    "url": String(max_length=5000),
-                },
-                required=frozenset(
-                    (
-                        "data",
-                        "has_more",
-                        "object",
-                        "url",
-                    )
-                ),
-                title="SubscriptionList",
-            ),
+            "subscriptions": list_of(Object(title="subscription"), title="SubscriptionList"),
             "tax": Object(title="customer_tax"),
             "tax_exempt": String(
                 enum=(
@@ -2498,23 +2451,7 @@ RESOURCES = {
                 ),
                 nullable=True,
             ),
-            "tax_ids": Object(
-                properties={
-                    "data": Array(items=Object(title="tax_id")),
-                    "has_more": Boolean(),
-                    "object": String(enum=("list",)),
-                    "url": String(max_length=5000),
-                },
-                required=frozenset(
-                    (
-                        "data",
-                        "has_more",
-                        "object",
-                        "url",
-                    )
-                ),
-                title="TaxIDsList",
-            ),
+            "tax_ids": list_of(Object(title="tax_id"), title="TaxIDsList"),
             "test_clock": Expandable(resources=("test_helpers.test_clock",), nullable=True),
         },
         required=frozenset(
@@ -2557,23 +2494,7 @@ RESOURCES = {
                     "manual",
                 )
             ),
-            "charges": Object(
-                properties={
-                    "data": Array(items=Object(title="charge")),
-                    "has_more": Boolean(),
-                    "object": String(enum=("list",)),
-                    "url": String(max_length=5000),
-                },
-                required=frozenset(
-                    (
-                        "data",
-                        "has_more",
-                        "object",
-                        "url",
-                    )
-                ),
-                title="PaymentFlowsPaymentIntentResourceChargeList",
-            ),
+            "charges": list_of(Object(title="charge"), title="PaymentFlowsPaymentIntentResourceChargeList"),
             "client_secret": String(max_length=5000, nullable=True),
             "confirmation_method": String(
                 enum=(
@@ -2761,23 +2682,7 @@ RESOURCES = {
             "discount": Object(title="discount", nullable=True),
             "ended_at": Integer(format="unix-time", nullable=True),
             "id": String(max_length=5000),
-            "items": Object(
-                properties={
-                    "data": Array(items=Object(title="subscription_item")),
-                    "has_more": Boolean(),
-                    "object": String(enum=("list",)),
-                    "url": String(max_length=5000),
-                },
-                required=frozenset(
-                    (
-                        "data",
-                        "has_more",
-                        "object",
-                        "url",
-                    )
-                ),
-                title="SubscriptionItemList",
-            ),
+            "items": list_of(Object(title="subscription_item"), title="SubscriptionItemList"),
             "latest_invoice": Expandable(resources=("invoice",), nullable=True),
             "livemode": Boolean(),
             "metadata": Map(values=String(max_length=500)),
@@ -2847,14 +2752,14 @@ OPERATIONS = {
         method="GET",
         path="/v1/checkout/sessions",
         params=LIST_PARAMS,
-        answer=list_of(CHECKOUT_SESSION, url="/v1/checkout/sessions"),
+        answer=list_of(CHECKOUT_SESSION, title="PaymentPagesCheckoutSessionList"),
     ),
     "list_line_items": Operation(
         name="list_line_items",
         method="GET",
         path="/v1/checkout/sessions/{session}/line_items",
         params=LIST_LINE_ITEMS_PARAMS,
-        answer=list_of(ITEM, url="/v1/checkout/sessions/{session}/line_items"),
+        answer=list_of(ITEM, title="PaymentPagesCheckoutSessionListLineItems"),
     ),
     "expire": Operation(
         name="expire",
