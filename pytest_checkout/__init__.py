@@ -20,7 +20,6 @@ from pytest_checkout.errors import (
 )
 from pytest_checkout.objects import ListObject
 from pytest_checkout.rules import RuleContext
-from pytest_checkout.schema.v2022_08_01 import API_VERSION
 from pytest_checkout.validation import (
     Problem,
     check_create_params,
@@ -28,6 +27,7 @@ from pytest_checkout.validation import (
     validate_create_params,
     validate_params,
 )
+from pytest_checkout.versions import API_VERSION
 
 __all__ = [
     "API_VERSION",

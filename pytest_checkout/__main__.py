@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from pytest_checkout.fake.server import DEFAULT_HOST, DEFAULT_PORT, banner, serve
-from pytest_checkout.schema.v2022_08_01 import API_VERSION
+from pytest_checkout.versions import API_VERSION
 
 __all__ = ["build_parser", "main"]
 

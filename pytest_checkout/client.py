@@ -31,14 +31,13 @@ import requests
 from pytest_checkout import codec
 from pytest_checkout.errors import APIConnectionError, StripeError, error_from_response
 from pytest_checkout.objects import ListObject, StripeObject
-from pytest_checkout.schema import v2022_08_01_types as types
-from pytest_checkout.schema.v2022_08_01 import API_VERSION, OPERATIONS
-from pytest_checkout.schema.v2022_08_01_types import (
-    LineItem,
-    SessionCreateParams,
-    SessionListLineItemsParams,
-    SessionListParams,
-)
+from pytest_checkout.versions import API_VERSION, DEFAULT, types
+
+LineItem = types.LineItem
+SessionCreateParams = types.SessionCreateParams
+SessionListLineItemsParams = types.SessionListLineItemsParams
+SessionListParams = types.SessionListParams
+OPERATIONS = DEFAULT.operations
 
 __all__ = ["DEFAULT_API_BASE", "Client", "LineItem", "Session"]
 

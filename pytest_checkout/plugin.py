@@ -21,7 +21,7 @@ import pytest
 
 from pytest_checkout.client import Client
 from pytest_checkout.fake import CheckoutFake, mock_checkout
-from pytest_checkout.schema.v2022_08_01 import API_VERSION
+from pytest_checkout.versions import API_VERSION
 
 _MARKER_KEYS = frozenset({"seed", "now", "api_base"})
 

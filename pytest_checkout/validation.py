@@ -21,8 +21,7 @@ from typing import Any
 from pytest_checkout import codec, rules
 from pytest_checkout.errors import InvalidRequestError, StripeError
 from pytest_checkout.schema import nodes
-from pytest_checkout.schema.v2022_08_01 import API_VERSION as SCHEMA_VERSION
-from pytest_checkout.schema.v2022_08_01 import OPERATIONS
+from pytest_checkout.versions import DEFAULT
 
 __all__ = [
     "Problem",
@@ -65,7 +64,7 @@ def normalize_params(operation: str, params: Mapping[str, Any]) -> dict[str, Any
     Raises ``InvalidRequestError`` for a value that does not parse (``Invalid integer: abc``), and
     ``TypeError`` for a Python value that has no form encoding at all.
     """
-    schema = OPERATIONS[operation].params
+    schema = DEFAULT.operations[operation].params
     return codec.decode(codec.encode(params), schema)
 
 
@@ -315,8 +314,8 @@ def validate_params(
 def _problems(
     operation: str, params: Mapping[str, Any], context: rules.RuleContext, normalized: bool
 ) -> Iterator[Problem]:
-    if operation not in OPERATIONS:
-        raise ValueError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)}")
+    if operation not in DEFAULT.operations:
+        raise ValueError(f"unknown operation {operation!r}; one of {', '.join(DEFAULT.operations)}")
     if not isinstance(params, Mapping):
         raise TypeError(f"params must be a mapping, not {type(params).__name__}")
     if not normalized:
@@ -326,7 +325,7 @@ def _problems(
             yield _problem_from_error(error, "codec")
             return
     structural = False
-    for problem in _walk(OPERATIONS[operation].params, params, ()):
+    for problem in _walk(DEFAULT.operations[operation].params, params, ()):
         structural = True
         yield problem
     # Stripe stops at the first structural error; check_params goes on to the rules, which then must not
@@ -346,4 +345,3 @@ def validate_create_params(params: Mapping[str, Any], *, context: rules.RuleCont
 
 
 assert set(_CHECKS) == set(nodes.NODE_KINDS), "the walk must handle every node kind"
-assert SCHEMA_VERSION == "2022-08-01"

@@ -28,10 +28,18 @@ from pytest_checkout.fake.events import Event, WebhookRequest, webhook_request
 from pytest_checkout.fake.ids import IdFactory
 from pytest_checkout.fake.shapes import Packer, blank, present_keys, shape
 from pytest_checkout.schema import nodes
-from pytest_checkout.schema.v2022_08_01 import API_VERSION, CHECKOUT_SESSION, COMPONENTS, ITEM, PRICE, RESOURCES
 from pytest_checkout.validation import validate_params
+from pytest_checkout.versions import API_VERSION, DEFAULT
 
 __all__ = ["Account", "CheckoutFake", "RecordedRequest"]
+
+CHECKOUT_SESSION, COMPONENTS, ITEM, PRICE, RESOURCES = (
+    DEFAULT.checkout_session,
+    DEFAULT.components,
+    DEFAULT.item,
+    DEFAULT.price,
+    DEFAULT.resources,
+)
 
 CHECKOUT_BASE_URL = "https://checkout.stripe.com/c/pay/"
 #: Payment methods whose payment settles later, after the session completes (Stripe's docs list these as
@@ -55,7 +63,7 @@ EXPANDED_LINE_ITEMS = 10
 #: Idempotency keys are forgotten after this long (Stripe's docs: 24 hours).
 IDEMPOTENCY_WINDOW = 24 * 60 * 60
 
-SESSION_EXPANDABLE = frozenset({"customer", "payment_intent", "payment_link", "setup_intent", "subscription"})
+SESSION_EXPANDABLE = DEFAULT.session_expandable - {"line_items"}
 _DEFAULT_CUSTOMER = {"email": "jenny.rosen@example.com", "name": "Jenny Rosen", "phone": None}
 _DEFAULT_ADDRESS = {
     "city": "South San Francisco",

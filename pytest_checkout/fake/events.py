@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote_to_bytes
 
-from pytest_checkout.schema.v2022_08_01 import API_VERSION
+from pytest_checkout.versions import API_VERSION
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo

@@ -21,7 +21,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from pytest_checkout import codec
 from pytest_checkout.errors import APIError, AuthenticationError, InvalidRequestError, StripeError
 from pytest_checkout.fake.backend import Account, CheckoutFake, RecordedRequest, fingerprint, mask_key
-from pytest_checkout.schema.v2022_08_01 import API_VERSION, OPERATIONS
+from pytest_checkout.versions import API_VERSION, DEFAULT
+
+OPERATIONS = DEFAULT.operations
 
 __all__ = ["ROUTES", "FakeResponse", "StripeVersionWarning", "handle"]
 

@@ -32,7 +32,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from pytest_checkout.fake.backend import CheckoutFake, mask_key
 from pytest_checkout.fake.routes import MAX_BODY, handle
-from pytest_checkout.schema.v2022_08_01 import API_VERSION
+from pytest_checkout.versions import API_VERSION
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
