@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from collections import Counter
+
+import pytest
 
 from pytest_checkout.schema import nodes
 from pytest_checkout.schema import v2022_08_01 as schema
+from pytest_checkout.schema import v2022_08_01_types as types
 
 from .conftest import ROOT, SPEC
 
@@ -151,3 +156,53 @@ def test_session_object_has_44_fields_with_nullability_and_expandables():
     assert {"id", "object", "amount_subtotal", "amount_total", "amount_discount", "amount_tax", "currency",
             "description", "price", "quantity"} <= set(item.properties)  # fmt: skip
     assert schema.OPERATIONS["list"].answer.properties["data"].items is session  # type: ignore[attr-defined]
+
+
+def spelled_out_enums(source: str) -> Counter[tuple[str, ...]]:
+    """How often each tuple of strings is written out: ``("a", "b",)`` and ``Literal["a", "b"]`` alike."""
+    return Counter(
+        tuple(element.value for element in node.elts)  # type: ignore[attr-defined]
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Tuple)
+        and node.elts
+        and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts)
+    )
+
+
+@pytest.mark.parametrize("module", ["v2022_08_01.py", "v2022_08_01_types.py"])
+def test_no_long_enum_is_spelled_out_twice(module):
+    source = (ROOT / "pytest_checkout" / "schema" / module).read_text()
+    counts = spelled_out_enums(source)
+    assert any(len(values) >= 200 for values in counts), "the country list should be in the module"
+    repeated = {values[:3]: n for values, n in counts.items() if len(values) >= 20 and n > 1}
+    assert not repeated
+
+
+def test_fields_share_the_enum_constants():
+    countries = schema.CREATE_PARAMS.properties["shipping_address_collection"].properties["allowed_countries"]  # type: ignore[attr-defined]
+    assert countries.items.enum is schema.ALLOWED_COUNTRIES
+    collection = schema.CHECKOUT_SESSION.properties["shipping_address_collection"]
+    assert collection.properties["allowed_countries"].items.enum is schema.ALLOWED_COUNTRIES  # type: ignore[attr-defined]
+    assert len(schema.ALLOWED_COUNTRIES) > 200
+    assert "US" in schema.ALLOWED_COUNTRIES
+    assert schema.CREATE_PARAMS.properties["locale"].enum is schema.LOCALE  # type: ignore[attr-defined]
+    # The per-parameter aliases of the types module stay, as aliases of the shared one.
+    assert types.SessionCreateParamsShippingAddressCollectionAllowedCountries is types.AllowedCountries
+    assert types.SessionCreateParamsLocale is types.Locale
+    # A short enum that several nodes use is one constant too.
+    alipay = schema.CREATE_PARAMS.properties["payment_method_options"].properties["alipay"]  # type: ignore[attr-defined]
+    assert alipay.properties["setup_future_usage"].enum is schema.SETUP_FUTURE_USAGE_NONE
+
+
+def test_the_nodes_module_spells_out_each_enum_once():
+    """Not only the long ones: an enum two fields of the nodes module share is a constant as well."""
+    source = (ROOT / "pytest_checkout" / "schema" / "v2022_08_01.py").read_text()
+    enums = Counter(
+        ast.unparse(keyword.value)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "String"
+        for keyword in node.keywords
+        if keyword.arg == "enum" and isinstance(keyword.value, ast.Tuple)
+    )
+    assert enums, "some enums are used once and stay inline"
+    assert {text: n for text, n in enums.items() if n > 1} == {}

@@ -23,8 +23,15 @@ from pytest_checkout.schema.nodes import (
 from pytest_checkout.schema.operations import Operation, list_of
 
 __all__ = [
+    "ACSS_DEBIT_VERIFICATION_METHOD",
     "ADDRESS",
+    "ALLOWED_COUNTRIES",
+    "ALWAYS_OR_IF_REQUIRED",
     "API_VERSION",
+    "AUTOMATIC_OR_MANUAL",
+    "AUTO_OR_NEVER",
+    "BANK_TRANSFER_TYPE",
+    "BILLING_ADDRESS_COLLECTION",
     "CHECKOUT_ACSS_DEBIT_MANDATE_OPTIONS",
     "CHECKOUT_ACSS_DEBIT_PAYMENT_METHOD_OPTIONS",
     "CHECKOUT_AFFIRM_PAYMENT_METHOD_OPTIONS",
@@ -59,18 +66,25 @@ __all__ = [
     "COUPON_APPLIES_TO",
     "COUPON_CURRENCY_OPTION",
     "CREATE_PARAMS",
+    "CURRENCY",
     "CURRENCY_OPTION",
     "CUSTOM_UNIT_AMOUNT",
+    "DEFAULT_FOR",
     "DISCOUNT",
     "EXPIRE_PARAMS",
+    "FUNDING_TYPE",
+    "INTERVAL",
     "ITEM",
     "LINE_ITEMS_DISCOUNT_AMOUNT",
     "LINE_ITEMS_TAX_AMOUNT",
     "LINKED_ACCOUNT_OPTIONS_US_BANK_ACCOUNT",
     "LIST_LINE_ITEMS_PARAMS",
     "LIST_PARAMS",
+    "LOCALE",
+    "MODE",
     "OPERATIONS",
     "PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE_EU_BANK_ACCOUNT",
+    "PAYMENT_METHOD_TYPES",
     "PAYMENT_PAGES_CHECKOUT_SESSION_AFTER_EXPIRATION",
     "PAYMENT_PAGES_CHECKOUT_SESSION_AFTER_EXPIRATION_RECOVERY",
     "PAYMENT_PAGES_CHECKOUT_SESSION_AUTOMATIC_TAX",
@@ -85,17 +99,508 @@ __all__ = [
     "PAYMENT_PAGES_CHECKOUT_SESSION_TAX_ID_COLLECTION",
     "PAYMENT_PAGES_CHECKOUT_SESSION_TOTAL_DETAILS",
     "PAYMENT_PAGES_CHECKOUT_SESSION_TOTAL_DETAILS_RESOURCE_BREAKDOWN",
+    "PAYMENT_SCHEDULE",
+    "PERMISSIONS",
     "PRICE",
     "PRICE_TIER",
+    "PROMOTIONS",
     "RECURRING",
+    "REQUESTED_ADDRESS_TYPES",
     "RESOURCES",
     "RETRIEVE_PARAMS",
+    "SETUP_FUTURE_USAGE_NONE",
+    "SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION",
+    "SETUP_FUTURE_USAGE_OFF_SESSION_OR_ON_SESSION",
     "SHIPPING",
+    "SUBMIT_TYPE",
+    "TAX_BEHAVIOR",
+    "TAX_EXEMPT",
+    "TAX_ID_TYPE",
     "TAX_RATE",
+    "TERMS_OF_SERVICE",
+    "TRANSACTION_TYPE",
     "TRANSFORM_QUANTITY",
+    "UNIT",
+    "US_BANK_ACCOUNT_VERIFICATION_METHOD",
 ]
 
 API_VERSION = "2022-08-01"
+
+# Enumerations that several fields share, or long ones: each is spelled out here only.
+ACSS_DEBIT_VERIFICATION_METHOD = (
+    "automatic",
+    "instant",
+    "microdeposits",
+)
+ALLOWED_COUNTRIES = (
+    "AC",
+    "AD",
+    "AE",
+    "AF",
+    "AG",
+    "AI",
+    "AL",
+    "AM",
+    "AO",
+    "AQ",
+    "AR",
+    "AT",
+    "AU",
+    "AW",
+    "AX",
+    "AZ",
+    "BA",
+    "BB",
+    "BD",
+    "BE",
+    "BF",
+    "BG",
+    "BH",
+    "BI",
+    "BJ",
+    "BL",
+    "BM",
+    "BN",
+    "BO",
+    "BQ",
+    "BR",
+    "BS",
+    "BT",
+    "BV",
+    "BW",
+    "BY",
+    "BZ",
+    "CA",
+    "CD",
+    "CF",
+    "CG",
+    "CH",
+    "CI",
+    "CK",
+    "CL",
+    "CM",
+    "CN",
+    "CO",
+    "CR",
+    "CV",
+    "CW",
+    "CY",
+    "CZ",
+    "DE",
+    "DJ",
+    "DK",
+    "DM",
+    "DO",
+    "DZ",
+    "EC",
+    "EE",
+    "EG",
+    "EH",
+    "ER",
+    "ES",
+    "ET",
+    "FI",
+    "FJ",
+    "FK",
+    "FO",
+    "FR",
+    "GA",
+    "GB",
+    "GD",
+    "GE",
+    "GF",
+    "GG",
+    "GH",
+    "GI",
+    "GL",
+    "GM",
+    "GN",
+    "GP",
+    "GQ",
+    "GR",
+    "GS",
+    "GT",
+    "GU",
+    "GW",
+    "GY",
+    "HK",
+    "HN",
+    "HR",
+    "HT",
+    "HU",
+    "ID",
+    "IE",
+    "IL",
+    "IM",
+    "IN",
+    "IO",
+    "IQ",
+    "IS",
+    "IT",
+    "JE",
+    "JM",
+    "JO",
+    "JP",
+    "KE",
+    "KG",
+    "KH",
+    "KI",
+    "KM",
+    "KN",
+    "KR",
+    "KW",
+    "KY",
+    "KZ",
+    "LA",
+    "LB",
+    "LC",
+    "LI",
+    "LK",
+    "LR",
+    "LS",
+    "LT",
+    "LU",
+    "LV",
+    "LY",
+    "MA",
+    "MC",
+    "MD",
+    "ME",
+    "MF",
+    "MG",
+    "MK",
+    "ML",
+    "MM",
+    "MN",
+    "MO",
+    "MQ",
+    "MR",
+    "MS",
+    "MT",
+    "MU",
+    "MV",
+    "MW",
+    "MX",
+    "MY",
+    "MZ",
+    "NA",
+    "NC",
+    "NE",
+    "NG",
+    "NI",
+    "NL",
+    "NO",
+    "NP",
+    "NR",
+    "NU",
+    "NZ",
+    "OM",
+    "PA",
+    "PE",
+    "PF",
+    "PG",
+    "PH",
+    "PK",
+    "PL",
+    "PM",
+    "PN",
+    "PR",
+    "PS",
+    "PT",
+    "PY",
+    "QA",
+    "RE",
+    "RO",
+    "RS",
+    "RU",
+    "RW",
+    "SA",
+    "SB",
+    "SC",
+    "SE",
+    "SG",
+    "SH",
+    "SI",
+    "SJ",
+    "SK",
+    "SL",
+    "SM",
+    "SN",
+    "SO",
+    "SR",
+    "SS",
+    "ST",
+    "SV",
+    "SX",
+    "SZ",
+    "TA",
+    "TC",
+    "TD",
+    "TF",
+    "TG",
+    "TH",
+    "TJ",
+    "TK",
+    "TL",
+    "TM",
+    "TN",
+    "TO",
+    "TR",
+    "TT",
+    "TV",
+    "TW",
+    "TZ",
+    "UA",
+    "UG",
+    "US",
+    "UY",
+    "UZ",
+    "VA",
+    "VC",
+    "VE",
+    "VG",
+    "VN",
+    "VU",
+    "WF",
+    "WS",
+    "XK",
+    "YE",
+    "YT",
+    "ZA",
+    "ZM",
+    "ZW",
+    "ZZ",
+)
+ALWAYS_OR_IF_REQUIRED = (
+    "always",
+    "if_required",
+)
+AUTOMATIC_OR_MANUAL = (
+    "automatic",
+    "manual",
+)
+AUTO_OR_NEVER = (
+    "auto",
+    "never",
+)
+BANK_TRANSFER_TYPE = (
+    "eu_bank_transfer",
+    "gb_bank_transfer",
+    "jp_bank_transfer",
+    "mx_bank_transfer",
+)
+BILLING_ADDRESS_COLLECTION = (
+    "auto",
+    "required",
+)
+CURRENCY = (
+    "cad",
+    "usd",
+)
+DEFAULT_FOR = (
+    "invoice",
+    "subscription",
+)
+FUNDING_TYPE = ("bank_transfer",)
+INTERVAL = (
+    "day",
+    "month",
+    "week",
+    "year",
+)
+LOCALE = (
+    "auto",
+    "bg",
+    "cs",
+    "da",
+    "de",
+    "el",
+    "en",
+    "en-GB",
+    "es",
+    "es-419",
+    "et",
+    "fi",
+    "fil",
+    "fr",
+    "fr-CA",
+    "hr",
+    "hu",
+    "id",
+    "it",
+    "ja",
+    "ko",
+    "lt",
+    "lv",
+    "ms",
+    "mt",
+    "nb",
+    "nl",
+    "pl",
+    "pt",
+    "pt-BR",
+    "ro",
+    "ru",
+    "sk",
+    "sl",
+    "sv",
+    "th",
+    "tr",
+    "vi",
+    "zh",
+    "zh-HK",
+    "zh-TW",
+)
+MODE = (
+    "payment",
+    "setup",
+    "subscription",
+)
+PAYMENT_METHOD_TYPES = (
+    "acss_debit",
+    "affirm",
+    "afterpay_clearpay",
+    "alipay",
+    "au_becs_debit",
+    "bacs_debit",
+    "bancontact",
+    "blik",
+    "boleto",
+    "card",
+    "customer_balance",
+    "eps",
+    "fpx",
+    "giropay",
+    "grabpay",
+    "ideal",
+    "klarna",
+    "konbini",
+    "oxxo",
+    "p24",
+    "paynow",
+    "pix",
+    "promptpay",
+    "sepa_debit",
+    "sofort",
+    "us_bank_account",
+    "wechat_pay",
+)
+PAYMENT_SCHEDULE = (
+    "combined",
+    "interval",
+    "sporadic",
+)
+PERMISSIONS = (
+    "balances",
+    "ownership",
+    "payment_method",
+    "transactions",
+)
+PROMOTIONS = (
+    "auto",
+    "none",
+)
+REQUESTED_ADDRESS_TYPES = (
+    "iban",
+    "sepa",
+    "sort_code",
+    "spei",
+    "zengin",
+)
+SETUP_FUTURE_USAGE_NONE = ("none",)
+SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION = (
+    "none",
+    "off_session",
+    "on_session",
+)
+SETUP_FUTURE_USAGE_OFF_SESSION_OR_ON_SESSION = (
+    "off_session",
+    "on_session",
+)
+SUBMIT_TYPE = (
+    "auto",
+    "book",
+    "donate",
+    "pay",
+)
+TAX_BEHAVIOR = (
+    "exclusive",
+    "inclusive",
+    "unspecified",
+)
+TAX_EXEMPT = (
+    "exempt",
+    "none",
+    "reverse",
+)
+TAX_ID_TYPE = (
+    "ae_trn",
+    "au_abn",
+    "au_arn",
+    "bg_uic",
+    "br_cnpj",
+    "br_cpf",
+    "ca_bn",
+    "ca_gst_hst",
+    "ca_pst_bc",
+    "ca_pst_mb",
+    "ca_pst_sk",
+    "ca_qst",
+    "ch_vat",
+    "cl_tin",
+    "es_cif",
+    "eu_oss_vat",
+    "eu_vat",
+    "gb_vat",
+    "ge_vat",
+    "hk_br",
+    "hu_tin",
+    "id_npwp",
+    "il_vat",
+    "in_gst",
+    "is_vat",
+    "jp_cn",
+    "jp_rn",
+    "kr_brn",
+    "li_uid",
+    "mx_rfc",
+    "my_frp",
+    "my_itn",
+    "my_sst",
+    "no_vat",
+    "nz_gst",
+    "ru_inn",
+    "ru_kpp",
+    "sa_vat",
+    "sg_gst",
+    "sg_uen",
+    "si_tin",
+    "th_vat",
+    "tw_vat",
+    "ua_vat",
+    "unknown",
+    "us_ein",
+    "za_vat",
+)
+TERMS_OF_SERVICE = (
+    "none",
+    "required",
+)
+TRANSACTION_TYPE = (
+    "business",
+    "personal",
+)
+UNIT = (
+    "business_day",
+    "day",
+    "hour",
+    "month",
+    "week",
+)
+US_BANK_ACCOUNT_VERIFICATION_METHOD = (
+    "automatic",
+    "instant",
+)
 
 # Response objects, each after the ones it embeds.
 PAYMENT_PAGES_CHECKOUT_SESSION_AFTER_EXPIRATION_RECOVERY = Object(
@@ -147,20 +652,8 @@ PAYMENT_PAGES_CHECKOUT_SESSION_CONSENT = Object(
 )
 PAYMENT_PAGES_CHECKOUT_SESSION_CONSENT_COLLECTION = Object(
     properties={
-        "promotions": String(
-            enum=(
-                "auto",
-                "none",
-            ),
-            nullable=True,
-        ),
-        "terms_of_service": String(
-            enum=(
-                "none",
-                "required",
-            ),
-            nullable=True,
-        ),
+        "promotions": String(enum=PROMOTIONS, nullable=True),
+        "terms_of_service": String(enum=TERMS_OF_SERVICE, nullable=True),
     },
     title="PaymentPagesCheckoutSessionConsentCollection",
 )
@@ -176,60 +669,7 @@ ADDRESS = Object(
     title="Address",
 )
 PAYMENT_PAGES_CHECKOUT_SESSION_TAX_ID = Object(
-    properties={
-        "type": String(
-            enum=(
-                "ae_trn",
-                "au_abn",
-                "au_arn",
-                "bg_uic",
-                "br_cnpj",
-                "br_cpf",
-                "ca_bn",
-                "ca_gst_hst",
-                "ca_pst_bc",
-                "ca_pst_mb",
-                "ca_pst_sk",
-                "ca_qst",
-                "ch_vat",
-                "cl_tin",
-                "es_cif",
-                "eu_oss_vat",
-                "eu_vat",
-                "gb_vat",
-                "ge_vat",
-                "hk_br",
-                "hu_tin",
-                "id_npwp",
-                "il_vat",
-                "in_gst",
-                "is_vat",
-                "jp_cn",
-                "jp_rn",
-                "kr_brn",
-                "li_uid",
-                "mx_rfc",
-                "my_frp",
-                "my_itn",
-                "my_sst",
-                "no_vat",
-                "nz_gst",
-                "ru_inn",
-                "ru_kpp",
-                "sa_vat",
-                "sg_gst",
-                "sg_uen",
-                "si_tin",
-                "th_vat",
-                "tw_vat",
-                "ua_vat",
-                "unknown",
-                "us_ein",
-                "za_vat",
-            )
-        ),
-        "value": String(max_length=5000, nullable=True),
-    },
+    properties={"type": String(enum=TAX_ID_TYPE), "value": String(max_length=5000, nullable=True)},
     required=frozenset(("type",)),
     title="PaymentPagesCheckoutSessionTaxID",
 )
@@ -239,14 +679,7 @@ PAYMENT_PAGES_CHECKOUT_SESSION_CUSTOMER_DETAILS = Object(
         "email": String(max_length=5000, nullable=True),
         "name": String(max_length=5000, nullable=True),
         "phone": String(max_length=5000, nullable=True),
-        "tax_exempt": String(
-            enum=(
-                "exempt",
-                "none",
-                "reverse",
-            ),
-            nullable=True,
-        ),
+        "tax_exempt": String(enum=TAX_EXEMPT, nullable=True),
         "tax_ids": Array(items=PAYMENT_PAGES_CHECKOUT_SESSION_TAX_ID, nullable=True),
     },
     title="PaymentPagesCheckoutSessionCustomerDetails",
@@ -355,14 +788,7 @@ PRICE_TIER = Object(
 CURRENCY_OPTION = Object(
     properties={
         "custom_unit_amount": replace(CUSTOM_UNIT_AMOUNT, nullable=True),
-        "tax_behavior": String(
-            enum=(
-                "exclusive",
-                "inclusive",
-                "unspecified",
-            ),
-            nullable=True,
-        ),
+        "tax_behavior": String(enum=TAX_BEHAVIOR, nullable=True),
         "tiers": Array(items=PRICE_TIER),
         "unit_amount": Integer(nullable=True),
         "unit_amount_decimal": String(format="decimal", nullable=True),
@@ -380,14 +806,7 @@ RECURRING = Object(
             ),
             nullable=True,
         ),
-        "interval": String(
-            enum=(
-                "day",
-                "month",
-                "week",
-                "year",
-            )
-        ),
+        "interval": String(enum=INTERVAL),
         "interval_count": Integer(),
         "usage_type": String(
             enum=(
@@ -449,14 +868,7 @@ PRICE = Object(
             )
         ),
         "recurring": replace(RECURRING, nullable=True),
-        "tax_behavior": String(
-            enum=(
-                "exclusive",
-                "inclusive",
-                "unspecified",
-            ),
-            nullable=True,
-        ),
+        "tax_behavior": String(enum=TAX_BEHAVIOR, nullable=True),
         "tiers": Array(items=PRICE_TIER),
         "tiers_mode": String(
             enum=(
@@ -582,96 +994,48 @@ ITEM = Object(
 CHECKOUT_ACSS_DEBIT_MANDATE_OPTIONS = Object(
     properties={
         "custom_mandate_url": String(max_length=5000),
-        "default_for": Array(
-            items=String(
-                enum=(
-                    "invoice",
-                    "subscription",
-                )
-            )
-        ),
+        "default_for": Array(items=String(enum=DEFAULT_FOR)),
         "interval_description": String(max_length=5000, nullable=True),
-        "payment_schedule": String(
-            enum=(
-                "combined",
-                "interval",
-                "sporadic",
-            ),
-            nullable=True,
-        ),
-        "transaction_type": String(
-            enum=(
-                "business",
-                "personal",
-            ),
-            nullable=True,
-        ),
+        "payment_schedule": String(enum=PAYMENT_SCHEDULE, nullable=True),
+        "transaction_type": String(enum=TRANSACTION_TYPE, nullable=True),
     },
     title="CheckoutAcssDebitMandateOptions",
 )
 CHECKOUT_ACSS_DEBIT_PAYMENT_METHOD_OPTIONS = Object(
     properties={
-        "currency": String(
-            enum=(
-                "cad",
-                "usd",
-            )
-        ),
+        "currency": String(enum=CURRENCY),
         "mandate_options": CHECKOUT_ACSS_DEBIT_MANDATE_OPTIONS,
-        "setup_future_usage": String(
-            enum=(
-                "none",
-                "off_session",
-                "on_session",
-            )
-        ),
-        "verification_method": String(
-            enum=(
-                "automatic",
-                "instant",
-                "microdeposits",
-            )
-        ),
+        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
+        "verification_method": String(enum=ACSS_DEBIT_VERIFICATION_METHOD),
     },
     title="CheckoutAcssDebitPaymentMethodOptions",
 )
 CHECKOUT_AFFIRM_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutAffirmPaymentMethodOptions"
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="CheckoutAffirmPaymentMethodOptions"
 )
 CHECKOUT_AFTERPAY_CLEARPAY_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutAfterpayClearpayPaymentMethodOptions"
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+    title="CheckoutAfterpayClearpayPaymentMethodOptions",
 )
 CHECKOUT_ALIPAY_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutAlipayPaymentMethodOptions"
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="CheckoutAlipayPaymentMethodOptions"
 )
 CHECKOUT_AU_BECS_DEBIT_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutAuBecsDebitPaymentMethodOptions"
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+    title="CheckoutAuBecsDebitPaymentMethodOptions",
 )
 CHECKOUT_BACS_DEBIT_PAYMENT_METHOD_OPTIONS = Object(
-    properties={
-        "setup_future_usage": String(
-            enum=(
-                "none",
-                "off_session",
-                "on_session",
-            )
-        )
-    },
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION)},
     title="CheckoutBacsDebitPaymentMethodOptions",
 )
 CHECKOUT_BANCONTACT_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutBancontactPaymentMethodOptions"
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+    title="CheckoutBancontactPaymentMethodOptions",
 )
 CHECKOUT_BOLETO_PAYMENT_METHOD_OPTIONS = Object(
     properties={
         "expires_after_days": Integer(),
-        "setup_future_usage": String(
-            enum=(
-                "none",
-                "off_session",
-                "on_session",
-            )
-        ),
+        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
     },
     required=frozenset(("expires_after_days",)),
     title="CheckoutBoletoPaymentMethodOptions",
@@ -680,13 +1044,7 @@ CHECKOUT_CARD_INSTALLMENTS_OPTIONS = Object(properties={"enabled": Boolean()}, t
 CHECKOUT_CARD_PAYMENT_METHOD_OPTIONS = Object(
     properties={
         "installments": CHECKOUT_CARD_INSTALLMENTS_OPTIONS,
-        "setup_future_usage": String(
-            enum=(
-                "none",
-                "off_session",
-                "on_session",
-            )
-        ),
+        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
         "statement_descriptor_suffix_kana": String(max_length=5000),
         "statement_descriptor_suffix_kanji": String(max_length=5000),
     },
@@ -710,129 +1068,75 @@ PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE_EU_BANK_ACCOUNT = Object(
 CHECKOUT_CUSTOMER_BALANCE_BANK_TRANSFER_PAYMENT_METHOD_OPTIONS = Object(
     properties={
         "eu_bank_transfer": PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE_EU_BANK_ACCOUNT,
-        "requested_address_types": Array(
-            items=String(
-                enum=(
-                    "iban",
-                    "sepa",
-                    "sort_code",
-                    "spei",
-                    "zengin",
-                )
-            )
-        ),
-        "type": String(
-            enum=(
-                "eu_bank_transfer",
-                "gb_bank_transfer",
-                "jp_bank_transfer",
-                "mx_bank_transfer",
-            ),
-            nullable=True,
-        ),
+        "requested_address_types": Array(items=String(enum=REQUESTED_ADDRESS_TYPES)),
+        "type": String(enum=BANK_TRANSFER_TYPE, nullable=True),
     },
     title="CheckoutCustomerBalanceBankTransferPaymentMethodOptions",
 )
 CHECKOUT_CUSTOMER_BALANCE_PAYMENT_METHOD_OPTIONS = Object(
     properties={
         "bank_transfer": CHECKOUT_CUSTOMER_BALANCE_BANK_TRANSFER_PAYMENT_METHOD_OPTIONS,
-        "funding_type": String(enum=("bank_transfer",), nullable=True),
-        "setup_future_usage": String(enum=("none",)),
+        "funding_type": String(enum=FUNDING_TYPE, nullable=True),
+        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
     },
     title="CheckoutCustomerBalancePaymentMethodOptions",
 )
 CHECKOUT_EPS_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutEpsPaymentMethodOptions"
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="CheckoutEpsPaymentMethodOptions"
 )
 CHECKOUT_FPX_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutFpxPaymentMethodOptions"
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="CheckoutFpxPaymentMethodOptions"
 )
 CHECKOUT_GIROPAY_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutGiropayPaymentMethodOptions"
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="CheckoutGiropayPaymentMethodOptions"
 )
 CHECKOUT_GRAB_PAY_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutGrabPayPaymentMethodOptions"
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="CheckoutGrabPayPaymentMethodOptions"
 )
 CHECKOUT_IDEAL_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutIdealPaymentMethodOptions"
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="CheckoutIdealPaymentMethodOptions"
 )
 CHECKOUT_KLARNA_PAYMENT_METHOD_OPTIONS = Object(
-    properties={
-        "setup_future_usage": String(
-            enum=(
-                "none",
-                "off_session",
-                "on_session",
-            )
-        )
-    },
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION)},
     title="CheckoutKlarnaPaymentMethodOptions",
 )
 CHECKOUT_KONBINI_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"expires_after_days": Integer(nullable=True), "setup_future_usage": String(enum=("none",))},
+    properties={
+        "expires_after_days": Integer(nullable=True),
+        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
+    },
     title="CheckoutKonbiniPaymentMethodOptions",
 )
 CHECKOUT_OXXO_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"expires_after_days": Integer(), "setup_future_usage": String(enum=("none",))},
+    properties={"expires_after_days": Integer(), "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
     required=frozenset(("expires_after_days",)),
     title="CheckoutOxxoPaymentMethodOptions",
 )
 CHECKOUT_P24_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutP24PaymentMethodOptions"
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="CheckoutP24PaymentMethodOptions"
 )
 CHECKOUT_PAYNOW_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutPaynowPaymentMethodOptions"
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="CheckoutPaynowPaymentMethodOptions"
 )
 CHECKOUT_PIX_PAYMENT_METHOD_OPTIONS = Object(
     properties={"expires_after_seconds": Integer(nullable=True)}, title="CheckoutPixPaymentMethodOptions"
 )
 CHECKOUT_SEPA_DEBIT_PAYMENT_METHOD_OPTIONS = Object(
-    properties={
-        "setup_future_usage": String(
-            enum=(
-                "none",
-                "off_session",
-                "on_session",
-            )
-        )
-    },
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION)},
     title="CheckoutSepaDebitPaymentMethodOptions",
 )
 CHECKOUT_SOFORT_PAYMENT_METHOD_OPTIONS = Object(
-    properties={"setup_future_usage": String(enum=("none",))}, title="CheckoutSofortPaymentMethodOptions"
+    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="CheckoutSofortPaymentMethodOptions"
 )
 LINKED_ACCOUNT_OPTIONS_US_BANK_ACCOUNT = Object(
-    properties={
-        "permissions": Array(
-            items=String(
-                enum=(
-                    "balances",
-                    "ownership",
-                    "payment_method",
-                    "transactions",
-                )
-            )
-        ),
-        "return_url": String(max_length=5000),
-    },
+    properties={"permissions": Array(items=String(enum=PERMISSIONS)), "return_url": String(max_length=5000)},
     title="linked_account_options_us_bank_account",
 )
 CHECKOUT_US_BANK_ACCOUNT_PAYMENT_METHOD_OPTIONS = Object(
     properties={
         "financial_connections": LINKED_ACCOUNT_OPTIONS_US_BANK_ACCOUNT,
-        "setup_future_usage": String(
-            enum=(
-                "none",
-                "off_session",
-                "on_session",
-            )
-        ),
-        "verification_method": String(
-            enum=(
-                "automatic",
-                "instant",
-            )
-        ),
+        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
+        "verification_method": String(enum=US_BANK_ACCOUNT_VERIFICATION_METHOD),
     },
     title="CheckoutUsBankAccountPaymentMethodOptions",
 )
@@ -871,251 +1175,7 @@ PAYMENT_PAGES_CHECKOUT_SESSION_PHONE_NUMBER_COLLECTION = Object(
     title="PaymentPagesCheckoutSessionPhoneNumberCollection",
 )
 PAYMENT_PAGES_CHECKOUT_SESSION_SHIPPING_ADDRESS_COLLECTION = Object(
-    properties={
-        "allowed_countries": Array(
-            items=String(
-                enum=(
-                    "AC",
-                    "AD",
-                    "AE",
-                    "AF",
-                    "AG",
-                    "AI",
-                    "AL",
-                    "AM",
-                    "AO",
-                    "AQ",
-                    "AR",
-                    "AT",
-                    "AU",
-                    "AW",
-                    "AX",
-                    "AZ",
-                    "BA",
-                    "BB",
-                    "BD",
-                    "BE",
-                    "BF",
-                    "BG",
-                    "BH",
-                    "BI",
-                    "BJ",
-                    "BL",
-                    "BM",
-                    "BN",
-                    "BO",
-                    "BQ",
-                    "BR",
-                    "BS",
-                    "BT",
-                    "BV",
-                    "BW",
-                    "BY",
-                    "BZ",
-                    "CA",
-                    "CD",
-                    "CF",
-                    "CG",
-                    "CH",
-                    "CI",
-                    "CK",
-                    "CL",
-                    "CM",
-                    "CN",
-                    "CO",
-                    "CR",
-                    "CV",
-                    "CW",
-                    "CY",
-                    "CZ",
-                    "DE",
-                    "DJ",
-                    "DK",
-                    "DM",
-                    "DO",
-                    "DZ",
-                    "EC",
-                    "EE",
-                    "EG",
-                    "EH",
-                    "ER",
-                    "ES",
-                    "ET",
-                    "FI",
-                    "FJ",
-                    "FK",
-                    "FO",
-                    "FR",
-                    "GA",
-                    "GB",
-                    "GD",
-                    "GE",
-                    "GF",
-                    "GG",
-                    "GH",
-                    "GI",
-                    "GL",
-                    "GM",
-                    "GN",
-                    "GP",
-                    "GQ",
-                    "GR",
-                    "GS",
-                    "GT",
-                    "GU",
-                    "GW",
-                    "GY",
-                    "HK",
-                    "HN",
-                    "HR",
-                    "HT",
-                    "HU",
-                    "ID",
-                    "IE",
-                    "IL",
-                    "IM",
-                    "IN",
-                    "IO",
-                    "IQ",
-                    "IS",
-                    "IT",
-                    "JE",
-                    "JM",
-                    "JO",
-                    "JP",
-                    "KE",
-                    "KG",
-                    "KH",
-                    "KI",
-                    "KM",
-                    "KN",
-                    "KR",
-                    "KW",
-                    "KY",
-                    "KZ",
-                    "LA",
-                    "LB",
-                    "LC",
-                    "LI",
-                    "LK",
-                    "LR",
-                    "LS",
-                    "LT",
-                    "LU",
-                    "LV",
-                    "LY",
-                    "MA",
-                    "MC",
-                    "MD",
-                    "ME",
-                    "MF",
-                    "MG",
-                    "MK",
-                    "ML",
-                    "MM",
-                    "MN",
-                    "MO",
-                    "MQ",
-                    "MR",
-                    "MS",
-                    "MT",
-                    "MU",
-                    "MV",
-                    "MW",
-                    "MX",
-                    "MY",
-                    "MZ",
-                    "NA",
-                    "NC",
-                    "NE",
-                    "NG",
-                    "NI",
-                    "NL",
-                    "NO",
-                    "NP",
-                    "NR",
-                    "NU",
-                    "NZ",
-                    "OM",
-                    "PA",
-                    "PE",
-                    "PF",
-                    "PG",
-                    "PH",
-                    "PK",
-                    "PL",
-                    "PM",
-                    "PN",
-                    "PR",
-                    "PS",
-                    "PT",
-                    "PY",
-                    "QA",
-                    "RE",
-                    "RO",
-                    "RS",
-                    "RU",
-                    "RW",
-                    "SA",
-                    "SB",
-                    "SC",
-                    "SE",
-                    "SG",
-                    "SH",
-                    "SI",
-                    "SJ",
-                    "SK",
-                    "SL",
-                    "SM",
-                    "SN",
-                    "SO",
-                    "SR",
-                    "SS",
-                    "ST",
-                    "SV",
-                    "SX",
-                    "SZ",
-                    "TA",
-                    "TC",
-                    "TD",
-                    "TF",
-                    "TG",
-                    "TH",
-                    "TJ",
-                    "TK",
-                    "TL",
-                    "TM",
-                    "TN",
-                    "TO",
-                    "TR",
-                    "TT",
-                    "TV",
-                    "TW",
-                    "TZ",
-                    "UA",
-                    "UG",
-                    "US",
-                    "UY",
-                    "UZ",
-                    "VA",
-                    "VC",
-                    "VE",
-                    "VG",
-                    "VN",
-                    "VU",
-                    "WF",
-                    "WS",
-                    "XK",
-                    "YE",
-                    "YT",
-                    "ZA",
-                    "ZM",
-                    "ZW",
-                    "ZZ",
-                )
-            )
-        )
-    },
+    properties={"allowed_countries": Array(items=String(enum=ALLOWED_COUNTRIES))},
     required=frozenset(("allowed_countries",)),
     title="PaymentPagesCheckoutSessionShippingAddressCollection",
 )
@@ -1193,13 +1253,7 @@ CHECKOUT_SESSION = Object(
         "amount_subtotal": Integer(nullable=True),
         "amount_total": Integer(nullable=True),
         "automatic_tax": PAYMENT_PAGES_CHECKOUT_SESSION_AUTOMATIC_TAX,
-        "billing_address_collection": String(
-            enum=(
-                "auto",
-                "required",
-            ),
-            nullable=True,
-        ),
+        "billing_address_collection": String(enum=BILLING_ADDRESS_COLLECTION, nullable=True),
         "cancel_url": String(max_length=5000),
         "client_reference_id": String(max_length=5000, nullable=True),
         "consent": replace(PAYMENT_PAGES_CHECKOUT_SESSION_CONSENT, nullable=True),
@@ -1213,83 +1267,20 @@ CHECKOUT_SESSION = Object(
             ),
             nullable=True,
         ),
-        "customer_creation": String(
-            enum=(
-                "always",
-                "if_required",
-            ),
-            nullable=True,
-        ),
+        "customer_creation": String(enum=ALWAYS_OR_IF_REQUIRED, nullable=True),
         "customer_details": replace(PAYMENT_PAGES_CHECKOUT_SESSION_CUSTOMER_DETAILS, nullable=True),
         "customer_email": String(max_length=5000, nullable=True),
         "expires_at": Integer(format="unix-time"),
         "id": String(max_length=5000),
         "line_items": list_of(ITEM, title="PaymentPagesCheckoutSessionListLineItems"),
         "livemode": Boolean(),
-        "locale": String(
-            enum=(
-                "auto",
-                "bg",
-                "cs",
-                "da",
-                "de",
-                "el",
-                "en",
-                "en-GB",
-                "es",
-                "es-419",
-                "et",
-                "fi",
-                "fil",
-                "fr",
-                "fr-CA",
-                "hr",
-                "hu",
-                "id",
-                "it",
-                "ja",
-                "ko",
-                "lt",
-                "lv",
-                "ms",
-                "mt",
-                "nb",
-                "nl",
-                "pl",
-                "pt",
-                "pt-BR",
-                "ro",
-                "ru",
-                "sk",
-                "sl",
-                "sv",
-                "th",
-                "tr",
-                "vi",
-                "zh",
-                "zh-HK",
-                "zh-TW",
-            ),
-            nullable=True,
-        ),
+        "locale": String(enum=LOCALE, nullable=True),
         "metadata": Map(values=String(max_length=500), nullable=True),
-        "mode": String(
-            enum=(
-                "payment",
-                "setup",
-                "subscription",
-            )
-        ),
+        "mode": String(enum=MODE),
         "object": String(enum=("checkout.session",)),
         "payment_intent": Expandable(resources=("payment_intent",), nullable=True),
         "payment_link": Expandable(resources=("payment_link",), nullable=True),
-        "payment_method_collection": String(
-            enum=(
-                "always",
-                "if_required",
-            ),
-            nullable=True,
-        ),
+        "payment_method_collection": String(enum=ALWAYS_OR_IF_REQUIRED, nullable=True),
         "payment_method_options": replace(CHECKOUT_SESSION_PAYMENT_METHOD_OPTIONS, nullable=True),
         "payment_method_types": Array(items=String(max_length=5000)),
         "payment_status": String(
@@ -1316,15 +1307,7 @@ CHECKOUT_SESSION = Object(
             ),
             nullable=True,
         ),
-        "submit_type": String(
-            enum=(
-                "auto",
-                "book",
-                "donate",
-                "pay",
-            ),
-            nullable=True,
-        ),
+        "submit_type": String(enum=SUBMIT_TYPE, nullable=True),
         "subscription": Expandable(resources=("subscription",), nullable=True),
         "success_url": String(max_length=5000),
         "tax_id_collection": PAYMENT_PAGES_CHECKOUT_SESSION_TAX_ID_COLLECTION,
@@ -1432,60 +1415,22 @@ CREATE_PARAMS = Object(
         "automatic_tax": Object(
             properties={"enabled": Boolean()}, required=frozenset(("enabled",)), title="automatic_tax_params"
         ),
-        "billing_address_collection": String(
-            enum=(
-                "auto",
-                "required",
-            )
-        ),
+        "billing_address_collection": String(enum=BILLING_ADDRESS_COLLECTION),
         "cancel_url": String(max_length=5000),
         "client_reference_id": String(max_length=200),
         "consent_collection": Object(
-            properties={
-                "promotions": String(
-                    enum=(
-                        "auto",
-                        "none",
-                    )
-                ),
-                "terms_of_service": String(
-                    enum=(
-                        "none",
-                        "required",
-                    )
-                ),
-            },
+            properties={"promotions": String(enum=PROMOTIONS), "terms_of_service": String(enum=TERMS_OF_SERVICE)},
             title="consent_collection_params",
         ),
         "currency": String(),
         "customer": String(max_length=5000),
-        "customer_creation": String(
-            enum=(
-                "always",
-                "if_required",
-            )
-        ),
+        "customer_creation": String(enum=ALWAYS_OR_IF_REQUIRED),
         "customer_email": String(),
         "customer_update": Object(
             properties={
-                "address": String(
-                    enum=(
-                        "auto",
-                        "never",
-                    )
-                ),
-                "name": String(
-                    enum=(
-                        "auto",
-                        "never",
-                    )
-                ),
-                "shipping": String(
-                    enum=(
-                        "auto",
-                        "never",
-                    )
-                ),
+                "address": String(enum=AUTO_OR_NEVER),
+                "name": String(enum=AUTO_OR_NEVER),
+                "shipping": String(enum=AUTO_OR_NEVER),
             },
             title="customer_update_params",
         ),
@@ -1528,27 +1473,11 @@ CREATE_PARAMS = Object(
                                 title="product_data",
                             ),
                             "recurring": Object(
-                                properties={
-                                    "interval": String(
-                                        enum=(
-                                            "day",
-                                            "month",
-                                            "week",
-                                            "year",
-                                        )
-                                    ),
-                                    "interval_count": Integer(),
-                                },
+                                properties={"interval": String(enum=INTERVAL), "interval_count": Integer()},
                                 required=frozenset(("interval",)),
                                 title="recurring_adhoc",
                             ),
-                            "tax_behavior": String(
-                                enum=(
-                                    "exclusive",
-                                    "inclusive",
-                                    "unspecified",
-                                )
-                            ),
+                            "tax_behavior": String(enum=TAX_BEHAVIOR),
                             "unit_amount": Integer(),
                             "unit_amount_decimal": String(format="decimal"),
                         },
@@ -1561,78 +1490,18 @@ CREATE_PARAMS = Object(
                 title="line_item_params",
             )
         ),
-        "locale": String(
-            enum=(
-                "auto",
-                "bg",
-                "cs",
-                "da",
-                "de",
-                "el",
-                "en",
-                "en-GB",
-                "es",
-                "es-419",
-                "et",
-                "fi",
-                "fil",
-                "fr",
-                "fr-CA",
-                "hr",
-                "hu",
-                "id",
-                "it",
-                "ja",
-                "ko",
-                "lt",
-                "lv",
-                "ms",
-                "mt",
-                "nb",
-                "nl",
-                "pl",
-                "pt",
-                "pt-BR",
-                "ro",
-                "ru",
-                "sk",
-                "sl",
-                "sv",
-                "th",
-                "tr",
-                "vi",
-                "zh",
-                "zh-HK",
-                "zh-TW",
-            )
-        ),
+        "locale": String(enum=LOCALE),
         "metadata": Map(values=String()),
-        "mode": String(
-            enum=(
-                "payment",
-                "setup",
-                "subscription",
-            )
-        ),
+        "mode": String(enum=MODE),
         "payment_intent_data": Object(
             properties={
                 "application_fee_amount": Integer(),
-                "capture_method": String(
-                    enum=(
-                        "automatic",
-                        "manual",
-                    )
-                ),
+                "capture_method": String(enum=AUTOMATIC_OR_MANUAL),
                 "description": String(max_length=1000),
                 "metadata": Map(values=String()),
                 "on_behalf_of": String(),
                 "receipt_email": String(),
-                "setup_future_usage": String(
-                    enum=(
-                        "off_session",
-                        "on_session",
-                    )
-                ),
+                "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_OFF_SESSION_OR_ON_SESSION),
                 "shipping": Object(
                     properties={
                         "address": Object(
@@ -1671,116 +1540,64 @@ CREATE_PARAMS = Object(
             },
             title="payment_intent_data_params",
         ),
-        "payment_method_collection": String(
-            enum=(
-                "always",
-                "if_required",
-            )
-        ),
+        "payment_method_collection": String(enum=ALWAYS_OR_IF_REQUIRED),
         "payment_method_options": Object(
             properties={
                 "acss_debit": Object(
                     properties={
-                        "currency": String(
-                            enum=(
-                                "cad",
-                                "usd",
-                            )
-                        ),
+                        "currency": String(enum=CURRENCY),
                         "mandate_options": Object(
                             properties={
                                 "custom_mandate_url": String(emptyable=True),
-                                "default_for": Array(
-                                    items=String(
-                                        enum=(
-                                            "invoice",
-                                            "subscription",
-                                        )
-                                    )
-                                ),
+                                "default_for": Array(items=String(enum=DEFAULT_FOR)),
                                 "interval_description": String(max_length=500),
-                                "payment_schedule": String(
-                                    enum=(
-                                        "combined",
-                                        "interval",
-                                        "sporadic",
-                                    )
-                                ),
-                                "transaction_type": String(
-                                    enum=(
-                                        "business",
-                                        "personal",
-                                    )
-                                ),
+                                "payment_schedule": String(enum=PAYMENT_SCHEDULE),
+                                "transaction_type": String(enum=TRANSACTION_TYPE),
                             },
                             title="mandate_options_param",
                         ),
-                        "setup_future_usage": String(
-                            enum=(
-                                "none",
-                                "off_session",
-                                "on_session",
-                            )
-                        ),
-                        "verification_method": String(
-                            enum=(
-                                "automatic",
-                                "instant",
-                                "microdeposits",
-                            )
-                        ),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
+                        "verification_method": String(enum=ACSS_DEBIT_VERIFICATION_METHOD),
                     },
                     title="payment_method_options_param",
                 ),
                 "affirm": Object(
-                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+                    title="payment_method_options_param",
                 ),
                 "afterpay_clearpay": Object(
-                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+                    title="payment_method_options_param",
                 ),
                 "alipay": Object(
-                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+                    title="payment_method_options_param",
                 ),
                 "au_becs_debit": Object(
-                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+                    title="payment_method_options_param",
                 ),
                 "bacs_debit": Object(
                     properties={
-                        "setup_future_usage": String(
-                            enum=(
-                                "none",
-                                "off_session",
-                                "on_session",
-                            )
-                        )
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION)
                     },
                     title="payment_method_options_param",
                 ),
                 "bancontact": Object(
-                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+                    title="payment_method_options_param",
                 ),
                 "boleto": Object(
                     properties={
                         "expires_after_days": Integer(),
-                        "setup_future_usage": String(
-                            enum=(
-                                "none",
-                                "off_session",
-                                "on_session",
-                            )
-                        ),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
                     },
                     title="payment_method_options_param",
                 ),
                 "card": Object(
                     properties={
                         "installments": Object(properties={"enabled": Boolean()}, title="installments_param"),
-                        "setup_future_usage": String(
-                            enum=(
-                                "off_session",
-                                "on_session",
-                            )
-                        ),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_OFF_SESSION_OR_ON_SESSION),
                         "statement_descriptor_suffix_kana": String(max_length=22),
                         "statement_descriptor_suffix_kanji": String(max_length=17),
                     },
@@ -1795,115 +1612,88 @@ CREATE_PARAMS = Object(
                                     required=frozenset(("country",)),
                                     title="eu_bank_transfer_params",
                                 ),
-                                "requested_address_types": Array(
-                                    items=String(
-                                        enum=(
-                                            "iban",
-                                            "sepa",
-                                            "sort_code",
-                                            "spei",
-                                            "zengin",
-                                        )
-                                    )
-                                ),
-                                "type": String(
-                                    enum=(
-                                        "eu_bank_transfer",
-                                        "gb_bank_transfer",
-                                        "jp_bank_transfer",
-                                        "mx_bank_transfer",
-                                    )
-                                ),
+                                "requested_address_types": Array(items=String(enum=REQUESTED_ADDRESS_TYPES)),
+                                "type": String(enum=BANK_TRANSFER_TYPE),
                             },
                             required=frozenset(("type",)),
                             title="bank_transfer_param",
                         ),
-                        "funding_type": String(enum=("bank_transfer",)),
-                        "setup_future_usage": String(enum=("none",)),
+                        "funding_type": String(enum=FUNDING_TYPE),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
                     },
                     title="payment_method_options_param",
                 ),
                 "eps": Object(
-                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+                    title="payment_method_options_param",
                 ),
                 "fpx": Object(
-                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+                    title="payment_method_options_param",
                 ),
                 "giropay": Object(
-                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+                    title="payment_method_options_param",
                 ),
                 "grabpay": Object(
-                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+                    title="payment_method_options_param",
                 ),
                 "ideal": Object(
-                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+                    title="payment_method_options_param",
                 ),
                 "klarna": Object(
-                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+                    title="payment_method_options_param",
                 ),
                 "konbini": Object(
-                    properties={"expires_after_days": Integer(), "setup_future_usage": String(enum=("none",))},
+                    properties={
+                        "expires_after_days": Integer(),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
+                    },
                     title="payment_method_options_param",
                 ),
                 "oxxo": Object(
-                    properties={"expires_after_days": Integer(), "setup_future_usage": String(enum=("none",))},
+                    properties={
+                        "expires_after_days": Integer(),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
+                    },
                     title="payment_method_options_param",
                 ),
                 "p24": Object(
-                    properties={"setup_future_usage": String(enum=("none",)), "tos_shown_and_accepted": Boolean()},
+                    properties={
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
+                        "tos_shown_and_accepted": Boolean(),
+                    },
                     title="payment_method_options_param",
                 ),
                 "paynow": Object(
-                    properties={"setup_future_usage": String(enum=("none",)), "tos_shown_and_accepted": Boolean()},
+                    properties={
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
+                        "tos_shown_and_accepted": Boolean(),
+                    },
                     title="payment_method_options_param",
                 ),
                 "pix": Object(properties={"expires_after_seconds": Integer()}, title="payment_method_options_param"),
                 "sepa_debit": Object(
                     properties={
-                        "setup_future_usage": String(
-                            enum=(
-                                "none",
-                                "off_session",
-                                "on_session",
-                            )
-                        )
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION)
                     },
                     title="payment_method_options_param",
                 ),
                 "sofort": Object(
-                    properties={"setup_future_usage": String(enum=("none",))}, title="payment_method_options_param"
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)},
+                    title="payment_method_options_param",
                 ),
                 "us_bank_account": Object(
                     properties={
                         "financial_connections": Object(
-                            properties={
-                                "permissions": Array(
-                                    items=String(
-                                        max_length=5000,
-                                        enum=(
-                                            "balances",
-                                            "ownership",
-                                            "payment_method",
-                                            "transactions",
-                                        ),
-                                    )
-                                )
-                            },
+                            properties={"permissions": Array(items=String(max_length=5000, enum=PERMISSIONS))},
                             title="linked_account_options_param",
                         ),
-                        "setup_future_usage": String(
-                            enum=(
-                                "none",
-                                "off_session",
-                                "on_session",
-                            )
-                        ),
-                        "verification_method": String(
-                            enum=(
-                                "automatic",
-                                "instant",
-                            )
-                        ),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
+                        "verification_method": String(enum=US_BANK_ACCOUNT_VERIFICATION_METHOD),
                     },
                     title="payment_method_options_param",
                 ),
@@ -1917,7 +1707,7 @@ CREATE_PARAMS = Object(
                                 "web",
                             )
                         ),
-                        "setup_future_usage": String(enum=("none",)),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
                     },
                     required=frozenset(("client",)),
                     title="payment_method_options_param",
@@ -1925,39 +1715,7 @@ CREATE_PARAMS = Object(
             },
             title="payment_method_options_param",
         ),
-        "payment_method_types": Array(
-            items=String(
-                enum=(
-                    "acss_debit",
-                    "affirm",
-                    "afterpay_clearpay",
-                    "alipay",
-                    "au_becs_debit",
-                    "bacs_debit",
-                    "bancontact",
-                    "blik",
-                    "boleto",
-                    "card",
-                    "customer_balance",
-                    "eps",
-                    "fpx",
-                    "giropay",
-                    "grabpay",
-                    "ideal",
-                    "klarna",
-                    "konbini",
-                    "oxxo",
-                    "p24",
-                    "paynow",
-                    "pix",
-                    "promptpay",
-                    "sepa_debit",
-                    "sofort",
-                    "us_bank_account",
-                    "wechat_pay",
-                )
-            )
-        ),
+        "payment_method_types": Array(items=String(enum=PAYMENT_METHOD_TYPES)),
         "phone_number_collection": Object(
             properties={"enabled": Boolean()}, required=frozenset(("enabled",)), title="phone_number_collection_params"
         ),
@@ -1970,251 +1728,7 @@ CREATE_PARAMS = Object(
             title="setup_intent_data_param",
         ),
         "shipping_address_collection": Object(
-            properties={
-                "allowed_countries": Array(
-                    items=String(
-                        enum=(
-                            "AC",
-                            "AD",
-                            "AE",
-                            "AF",
-                            "AG",
-                            "AI",
-                            "AL",
-                            "AM",
-                            "AO",
-                            "AQ",
-                            "AR",
-                            "AT",
-                            "AU",
-                            "AW",
-                            "AX",
-                            "AZ",
-                            "BA",
-                            "BB",
-                            "BD",
-                            "BE",
-                            "BF",
-                            "BG",
-                            "BH",
-                            "BI",
-                            "BJ",
-                            "BL",
-                            "BM",
-                            "BN",
-                            "BO",
-                            "BQ",
-                            "BR",
-                            "BS",
-                            "BT",
-                            "BV",
-                            "BW",
-                            "BY",
-                            "BZ",
-                            "CA",
-                            "CD",
-                            "CF",
-                            "CG",
-                            "CH",
-                            "CI",
-                            "CK",
-                            "CL",
-                            "CM",
-                            "CN",
-                            "CO",
-                            "CR",
-                            "CV",
-                            "CW",
-                            "CY",
-                            "CZ",
-                            "DE",
-                            "DJ",
-                            "DK",
-                            "DM",
-                            "DO",
-                            "DZ",
-                            "EC",
-                            "EE",
-                            "EG",
-                            "EH",
-                            "ER",
-                            "ES",
-                            "ET",
-                            "FI",
-                            "FJ",
-                            "FK",
-                            "FO",
-                            "FR",
-                            "GA",
-                            "GB",
-                            "GD",
-                            "GE",
-                            "GF",
-                            "GG",
-                            "GH",
-                            "GI",
-                            "GL",
-                            "GM",
-                            "GN",
-                            "GP",
-                            "GQ",
-                            "GR",
-                            "GS",
-                            "GT",
-                            "GU",
-                            "GW",
-                            "GY",
-                            "HK",
-                            "HN",
-                            "HR",
-                            "HT",
-                            "HU",
-                            "ID",
-                            "IE",
-                            "IL",
-                            "IM",
-                            "IN",
-                            "IO",
-                            "IQ",
-                            "IS",
-                            "IT",
-                            "JE",
-                            "JM",
-                            "JO",
-                            "JP",
-                            "KE",
-                            "KG",
-                            "KH",
-                            "KI",
-                            "KM",
-                            "KN",
-                            "KR",
-                            "KW",
-                            "KY",
-                            "KZ",
-                            "LA",
-                            "LB",
-                            "LC",
-                            "LI",
-                            "LK",
-                            "LR",
-                            "LS",
-                            "LT",
-                            "LU",
-                            "LV",
-                            "LY",
-                            "MA",
-                            "MC",
-                            "MD",
-                            "ME",
-                            "MF",
-                            "MG",
-                            "MK",
-                            "ML",
-                            "MM",
-                            "MN",
-                            "MO",
-                            "MQ",
-                            "MR",
-                            "MS",
-                            "MT",
-                            "MU",
-                            "MV",
-                            "MW",
-                            "MX",
-                            "MY",
-                            "MZ",
-                            "NA",
-                            "NC",
-                            "NE",
-                            "NG",
-                            "NI",
-                            "NL",
-                            "NO",
-                            "NP",
-                            "NR",
-                            "NU",
-                            "NZ",
-                            "OM",
-                            "PA",
-                            "PE",
-                            "PF",
-                            "PG",
-                            "PH",
-                            "PK",
-                            "PL",
-                            "PM",
-                            "PN",
-                            "PR",
-                            "PS",
-                            "PT",
-                            "PY",
-                            "QA",
-                            "RE",
-                            "RO",
-                            "RS",
-                            "RU",
-                            "RW",
-                            "SA",
-                            "SB",
-                            "SC",
-                            "SE",
-                            "SG",
-                            "SH",
-                            "SI",
-                            "SJ",
-                            "SK",
-                            "SL",
-                            "SM",
-                            "SN",
-                            "SO",
-                            "SR",
-                            "SS",
-                            "ST",
-                            "SV",
-                            "SX",
-                            "SZ",
-                            "TA",
-                            "TC",
-                            "TD",
-                            "TF",
-                            "TG",
-                            "TH",
-                            "TJ",
-                            "TK",
-                            "TL",
-                            "TM",
-                            "TN",
-                            "TO",
-                            "TR",
-                            "TT",
-                            "TV",
-                            "TW",
-                            "TZ",
-                            "UA",
-                            "UG",
-                            "US",
-                            "UY",
-                            "UZ",
-                            "VA",
-                            "VC",
-                            "VE",
-                            "VG",
-                            "VN",
-                            "VU",
-                            "WF",
-                            "WS",
-                            "XK",
-                            "YE",
-                            "YT",
-                            "ZA",
-                            "ZM",
-                            "ZW",
-                            "ZZ",
-                        )
-                    )
-                )
-            },
+            properties={"allowed_countries": Array(items=String(enum=ALLOWED_COUNTRIES))},
             required=frozenset(("allowed_countries",)),
             title="shipping_address_collection_params",
         ),
@@ -2227,18 +1741,7 @@ CREATE_PARAMS = Object(
                             "delivery_estimate": Object(
                                 properties={
                                     "maximum": Object(
-                                        properties={
-                                            "unit": String(
-                                                enum=(
-                                                    "business_day",
-                                                    "day",
-                                                    "hour",
-                                                    "month",
-                                                    "week",
-                                                )
-                                            ),
-                                            "value": Integer(),
-                                        },
+                                        properties={"unit": String(enum=UNIT), "value": Integer()},
                                         required=frozenset(
                                             (
                                                 "unit",
@@ -2248,18 +1751,7 @@ CREATE_PARAMS = Object(
                                         title="delivery_estimate_bound",
                                     ),
                                     "minimum": Object(
-                                        properties={
-                                            "unit": String(
-                                                enum=(
-                                                    "business_day",
-                                                    "day",
-                                                    "hour",
-                                                    "month",
-                                                    "week",
-                                                )
-                                            ),
-                                            "value": Integer(),
-                                        },
+                                        properties={"unit": String(enum=UNIT), "value": Integer()},
                                         required=frozenset(
                                             (
                                                 "unit",
@@ -2278,16 +1770,7 @@ CREATE_PARAMS = Object(
                                     "currency": String(),
                                     "currency_options": Map(
                                         values=Object(
-                                            properties={
-                                                "amount": Integer(),
-                                                "tax_behavior": String(
-                                                    enum=(
-                                                        "exclusive",
-                                                        "inclusive",
-                                                        "unspecified",
-                                                    )
-                                                ),
-                                            },
+                                            properties={"amount": Integer(), "tax_behavior": String(enum=TAX_BEHAVIOR)},
                                             required=frozenset(("amount",)),
                                             title="currency_option",
                                         )
@@ -2302,13 +1785,7 @@ CREATE_PARAMS = Object(
                                 title="fixed_amount",
                             ),
                             "metadata": Map(values=String()),
-                            "tax_behavior": String(
-                                enum=(
-                                    "exclusive",
-                                    "inclusive",
-                                    "unspecified",
-                                )
-                            ),
+                            "tax_behavior": String(enum=TAX_BEHAVIOR),
                             "tax_code": String(),
                             "type": String(enum=("fixed_amount",)),
                         },
@@ -2320,14 +1797,7 @@ CREATE_PARAMS = Object(
             )
         ),
         "shipping_rates": Removed(since="2022-08-01", was=Array(items=String(max_length=5000))),
-        "submit_type": String(
-            enum=(
-                "auto",
-                "book",
-                "donate",
-                "pay",
-            )
-        ),
+        "submit_type": String(enum=SUBMIT_TYPE),
         "subscription_data": Object(
             properties={
                 "application_fee_percent": Number(),
@@ -2443,14 +1913,7 @@ RESOURCES = {
             ),
             "subscriptions": list_of(Object(title="subscription"), title="SubscriptionList"),
             "tax": Object(title="customer_tax"),
-            "tax_exempt": String(
-                enum=(
-                    "exempt",
-                    "none",
-                    "reverse",
-                ),
-                nullable=True,
-            ),
+            "tax_exempt": String(enum=TAX_EXEMPT, nullable=True),
             "tax_ids": list_of(Object(title="tax_id"), title="TaxIDsList"),
             "test_clock": Expandable(resources=("test_helpers.test_clock",), nullable=True),
         },
@@ -2488,20 +1951,10 @@ RESOURCES = {
                 ),
                 nullable=True,
             ),
-            "capture_method": String(
-                enum=(
-                    "automatic",
-                    "manual",
-                )
-            ),
+            "capture_method": String(enum=AUTOMATIC_OR_MANUAL),
             "charges": list_of(Object(title="charge"), title="PaymentFlowsPaymentIntentResourceChargeList"),
             "client_secret": String(max_length=5000, nullable=True),
-            "confirmation_method": String(
-                enum=(
-                    "automatic",
-                    "manual",
-                )
-            ),
+            "confirmation_method": String(enum=AUTOMATIC_OR_MANUAL),
             "created": Integer(format="unix-time"),
             "currency": String(),
             "customer": Expandable(
@@ -2526,13 +1979,7 @@ RESOURCES = {
             "processing": Object(title="payment_intent_processing", nullable=True),
             "receipt_email": String(max_length=5000, nullable=True),
             "review": Expandable(resources=("review",), nullable=True),
-            "setup_future_usage": String(
-                enum=(
-                    "off_session",
-                    "on_session",
-                ),
-                nullable=True,
-            ),
+            "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_OFF_SESSION_OR_ON_SESSION, nullable=True),
             "shipping": Object(title="shipping", nullable=True),
             "statement_descriptor": String(max_length=5000, nullable=True),
             "statement_descriptor_suffix": String(max_length=5000, nullable=True),

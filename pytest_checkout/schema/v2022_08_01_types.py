@@ -13,136 +13,8 @@ from typing_extensions import Required, TypedDict
 
 from pytest_checkout.objects import ListObject, StripeObject
 
-# Enumerations, each named after the first parameter that uses it.
-SessionCreateParamsBillingAddressCollection = Literal["auto", "required"]
-SessionCreateParamsConsentCollectionPromotions = Literal["auto", "none"]
-SessionCreateParamsConsentCollectionTermsOfService = Literal["none", "required"]
-SessionCreateParamsCustomerCreation = Literal["always", "if_required"]
-SessionCreateParamsCustomerUpdateAddress = Literal["auto", "never"]
-SessionCreateParamsCustomerUpdateName = Literal["auto", "never"]
-SessionCreateParamsCustomerUpdateShipping = Literal["auto", "never"]
-SessionCreateParamsLineItemPriceDataRecurringInterval = Literal["day", "month", "week", "year"]
-SessionCreateParamsLineItemPriceDataTaxBehavior = Literal["exclusive", "inclusive", "unspecified"]
-SessionCreateParamsLocale = Literal[
-    "auto",
-    "bg",
-    "cs",
-    "da",
-    "de",
-    "el",
-    "en",
-    "en-GB",
-    "es",
-    "es-419",
-    "et",
-    "fi",
-    "fil",
-    "fr",
-    "fr-CA",
-    "hr",
-    "hu",
-    "id",
-    "it",
-    "ja",
-    "ko",
-    "lt",
-    "lv",
-    "ms",
-    "mt",
-    "nb",
-    "nl",
-    "pl",
-    "pt",
-    "pt-BR",
-    "ro",
-    "ru",
-    "sk",
-    "sl",
-    "sv",
-    "th",
-    "tr",
-    "vi",
-    "zh",
-    "zh-HK",
-    "zh-TW",
-]
-SessionCreateParamsMode = Literal["payment", "setup", "subscription"]
-SessionCreateParamsPaymentIntentDataCaptureMethod = Literal["automatic", "manual"]
-SessionCreateParamsPaymentIntentDataSetupFutureUsage = Literal["off_session", "on_session"]
-SessionCreateParamsPaymentMethodCollection = Literal["always", "if_required"]
-SessionCreateParamsPaymentMethodOptionsAcssDebitCurrency = Literal["cad", "usd"]
-SessionCreateParamsPaymentMethodOptionsAcssDebitMandateOptionsDefaultFor = Literal["invoice", "subscription"]
-SessionCreateParamsPaymentMethodOptionsAcssDebitMandateOptionsPaymentSchedule = Literal[
-    "combined", "interval", "sporadic"
-]
-SessionCreateParamsPaymentMethodOptionsAcssDebitMandateOptionsTransactionType = Literal["business", "personal"]
-SessionCreateParamsPaymentMethodOptionsAcssDebitSetupFutureUsage = Literal["none", "off_session", "on_session"]
-SessionCreateParamsPaymentMethodOptionsAcssDebitVerificationMethod = Literal["automatic", "instant", "microdeposits"]
-SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsAfterpayClearpaySetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsAlipaySetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsAuBecsDebitSetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsBacsDebitSetupFutureUsage = Literal["none", "off_session", "on_session"]
-SessionCreateParamsPaymentMethodOptionsBancontactSetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsBoletoSetupFutureUsage = Literal["none", "off_session", "on_session"]
-SessionCreateParamsPaymentMethodOptionsCardSetupFutureUsage = Literal["off_session", "on_session"]
-SessionCreateParamsPaymentMethodOptionsCustomerBalanceBankTransferRequestedAddressTypes = Literal[
-    "iban", "sepa", "sort_code", "spei", "zengin"
-]
-SessionCreateParamsPaymentMethodOptionsCustomerBalanceBankTransferType = Literal[
-    "eu_bank_transfer", "gb_bank_transfer", "jp_bank_transfer", "mx_bank_transfer"
-]
-SessionCreateParamsPaymentMethodOptionsCustomerBalanceFundingType = Literal["bank_transfer"]
-SessionCreateParamsPaymentMethodOptionsCustomerBalanceSetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsEpsSetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsFpxSetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsGiropaySetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsGrabpaySetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsIdealSetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsKlarnaSetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsKonbiniSetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsOxxoSetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsP24SetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsPaynowSetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsSepaDebitSetupFutureUsage = Literal["none", "off_session", "on_session"]
-SessionCreateParamsPaymentMethodOptionsSofortSetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodOptionsUsBankAccountFinancialConnectionsPermissions = Literal[
-    "balances", "ownership", "payment_method", "transactions"
-]
-SessionCreateParamsPaymentMethodOptionsUsBankAccountSetupFutureUsage = Literal["none", "off_session", "on_session"]
-SessionCreateParamsPaymentMethodOptionsUsBankAccountVerificationMethod = Literal["automatic", "instant"]
-SessionCreateParamsPaymentMethodOptionsWechatPayClient = Literal["android", "ios", "web"]
-SessionCreateParamsPaymentMethodOptionsWechatPaySetupFutureUsage = Literal["none"]
-SessionCreateParamsPaymentMethodTypes = Literal[
-    "acss_debit",
-    "affirm",
-    "afterpay_clearpay",
-    "alipay",
-    "au_becs_debit",
-    "bacs_debit",
-    "bancontact",
-    "blik",
-    "boleto",
-    "card",
-    "customer_balance",
-    "eps",
-    "fpx",
-    "giropay",
-    "grabpay",
-    "ideal",
-    "klarna",
-    "konbini",
-    "oxxo",
-    "p24",
-    "paynow",
-    "pix",
-    "promptpay",
-    "sepa_debit",
-    "sofort",
-    "us_bank_account",
-    "wechat_pay",
-]
-SessionCreateParamsShippingAddressCollectionAllowedCountries = Literal[
+# Enumerations that several parameters share, or long ones: each is spelled out here only.
+AllowedCountries = Literal[
     "AC",
     "AD",
     "AE",
@@ -381,16 +253,150 @@ SessionCreateParamsShippingAddressCollectionAllowedCountries = Literal[
     "ZW",
     "ZZ",
 ]
-SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMaximumUnit = Literal[
-    "business_day", "day", "hour", "month", "week"
+AlwaysOrIfRequired = Literal["always", "if_required"]
+AutoOrNever = Literal["auto", "never"]
+Locale = Literal[
+    "auto",
+    "bg",
+    "cs",
+    "da",
+    "de",
+    "el",
+    "en",
+    "en-GB",
+    "es",
+    "es-419",
+    "et",
+    "fi",
+    "fil",
+    "fr",
+    "fr-CA",
+    "hr",
+    "hu",
+    "id",
+    "it",
+    "ja",
+    "ko",
+    "lt",
+    "lv",
+    "ms",
+    "mt",
+    "nb",
+    "nl",
+    "pl",
+    "pt",
+    "pt-BR",
+    "ro",
+    "ru",
+    "sk",
+    "sl",
+    "sv",
+    "th",
+    "tr",
+    "vi",
+    "zh",
+    "zh-HK",
+    "zh-TW",
 ]
-SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMinimumUnit = Literal[
-    "business_day", "day", "hour", "month", "week"
+PaymentMethodTypes = Literal[
+    "acss_debit",
+    "affirm",
+    "afterpay_clearpay",
+    "alipay",
+    "au_becs_debit",
+    "bacs_debit",
+    "bancontact",
+    "blik",
+    "boleto",
+    "card",
+    "customer_balance",
+    "eps",
+    "fpx",
+    "giropay",
+    "grabpay",
+    "ideal",
+    "klarna",
+    "konbini",
+    "oxxo",
+    "p24",
+    "paynow",
+    "pix",
+    "promptpay",
+    "sepa_debit",
+    "sofort",
+    "us_bank_account",
+    "wechat_pay",
 ]
-SessionCreateParamsShippingOptionShippingRateDataFixedAmountCurrencyOptionsValueTaxBehavior = Literal[
-    "exclusive", "inclusive", "unspecified"
+SetupFutureUsageNone = Literal["none"]
+SetupFutureUsageNoneOrOffSessionOrOnSession = Literal["none", "off_session", "on_session"]
+SetupFutureUsageOffSessionOrOnSession = Literal["off_session", "on_session"]
+TaxBehavior = Literal["exclusive", "inclusive", "unspecified"]
+Unit = Literal["business_day", "day", "hour", "month", "week"]
+
+# Enumerations, each named after the parameter that uses it.
+SessionCreateParamsBillingAddressCollection = Literal["auto", "required"]
+SessionCreateParamsConsentCollectionPromotions = Literal["auto", "none"]
+SessionCreateParamsConsentCollectionTermsOfService = Literal["none", "required"]
+SessionCreateParamsCustomerCreation = AlwaysOrIfRequired
+SessionCreateParamsCustomerUpdateAddress = AutoOrNever
+SessionCreateParamsCustomerUpdateName = AutoOrNever
+SessionCreateParamsCustomerUpdateShipping = AutoOrNever
+SessionCreateParamsLineItemPriceDataRecurringInterval = Literal["day", "month", "week", "year"]
+SessionCreateParamsLineItemPriceDataTaxBehavior = TaxBehavior
+SessionCreateParamsLocale = Locale
+SessionCreateParamsMode = Literal["payment", "setup", "subscription"]
+SessionCreateParamsPaymentIntentDataCaptureMethod = Literal["automatic", "manual"]
+SessionCreateParamsPaymentIntentDataSetupFutureUsage = SetupFutureUsageOffSessionOrOnSession
+SessionCreateParamsPaymentMethodCollection = AlwaysOrIfRequired
+SessionCreateParamsPaymentMethodOptionsAcssDebitCurrency = Literal["cad", "usd"]
+SessionCreateParamsPaymentMethodOptionsAcssDebitMandateOptionsDefaultFor = Literal["invoice", "subscription"]
+SessionCreateParamsPaymentMethodOptionsAcssDebitMandateOptionsPaymentSchedule = Literal[
+    "combined", "interval", "sporadic"
 ]
-SessionCreateParamsShippingOptionShippingRateDataTaxBehavior = Literal["exclusive", "inclusive", "unspecified"]
+SessionCreateParamsPaymentMethodOptionsAcssDebitMandateOptionsTransactionType = Literal["business", "personal"]
+SessionCreateParamsPaymentMethodOptionsAcssDebitSetupFutureUsage = SetupFutureUsageNoneOrOffSessionOrOnSession
+SessionCreateParamsPaymentMethodOptionsAcssDebitVerificationMethod = Literal["automatic", "instant", "microdeposits"]
+SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsAfterpayClearpaySetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsAlipaySetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsAuBecsDebitSetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsBacsDebitSetupFutureUsage = SetupFutureUsageNoneOrOffSessionOrOnSession
+SessionCreateParamsPaymentMethodOptionsBancontactSetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsBoletoSetupFutureUsage = SetupFutureUsageNoneOrOffSessionOrOnSession
+SessionCreateParamsPaymentMethodOptionsCardSetupFutureUsage = SetupFutureUsageOffSessionOrOnSession
+SessionCreateParamsPaymentMethodOptionsCustomerBalanceBankTransferRequestedAddressTypes = Literal[
+    "iban", "sepa", "sort_code", "spei", "zengin"
+]
+SessionCreateParamsPaymentMethodOptionsCustomerBalanceBankTransferType = Literal[
+    "eu_bank_transfer", "gb_bank_transfer", "jp_bank_transfer", "mx_bank_transfer"
+]
+SessionCreateParamsPaymentMethodOptionsCustomerBalanceFundingType = Literal["bank_transfer"]
+SessionCreateParamsPaymentMethodOptionsCustomerBalanceSetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsEpsSetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsFpxSetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsGiropaySetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsGrabpaySetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsIdealSetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsKlarnaSetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsKonbiniSetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsOxxoSetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsP24SetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsPaynowSetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsSepaDebitSetupFutureUsage = SetupFutureUsageNoneOrOffSessionOrOnSession
+SessionCreateParamsPaymentMethodOptionsSofortSetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodOptionsUsBankAccountFinancialConnectionsPermissions = Literal[
+    "balances", "ownership", "payment_method", "transactions"
+]
+SessionCreateParamsPaymentMethodOptionsUsBankAccountSetupFutureUsage = SetupFutureUsageNoneOrOffSessionOrOnSession
+SessionCreateParamsPaymentMethodOptionsUsBankAccountVerificationMethod = Literal["automatic", "instant"]
+SessionCreateParamsPaymentMethodOptionsWechatPayClient = Literal["android", "ios", "web"]
+SessionCreateParamsPaymentMethodOptionsWechatPaySetupFutureUsage = SetupFutureUsageNone
+SessionCreateParamsPaymentMethodTypes = PaymentMethodTypes
+SessionCreateParamsShippingAddressCollectionAllowedCountries = AllowedCountries
+SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMaximumUnit = Unit
+SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMinimumUnit = Unit
+SessionCreateParamsShippingOptionShippingRateDataFixedAmountCurrencyOptionsValueTaxBehavior = TaxBehavior
+SessionCreateParamsShippingOptionShippingRateDataTaxBehavior = TaxBehavior
 SessionCreateParamsShippingOptionShippingRateDataType = Literal["fixed_amount"]
 SessionCreateParamsSubmitType = Literal["auto", "book", "donate", "pay"]
 
@@ -424,9 +430,9 @@ class SessionCreateParamsConsentCollection(TypedDict, total=False):
 class SessionCreateParamsCustomerUpdate(TypedDict, total=False):
     """Parameters at ``customer_update``."""
 
-    address: SessionCreateParamsCustomerUpdateAddress
-    name: SessionCreateParamsCustomerUpdateName
-    shipping: SessionCreateParamsCustomerUpdateShipping
+    address: AutoOrNever
+    name: AutoOrNever
+    shipping: AutoOrNever
 
 
 class SessionCreateParamsDiscount(TypedDict, total=False):
@@ -468,7 +474,7 @@ class SessionCreateParamsLineItemPriceData(TypedDict, total=False):
     product: str
     product_data: SessionCreateParamsLineItemPriceDataProductData
     recurring: SessionCreateParamsLineItemPriceDataRecurring
-    tax_behavior: SessionCreateParamsLineItemPriceDataTaxBehavior
+    tax_behavior: TaxBehavior
     unit_amount: int
     unit_amount_decimal: str
 
@@ -531,7 +537,7 @@ class SessionCreateParamsPaymentIntentData(TypedDict, total=False):
     metadata: dict[str, str]
     on_behalf_of: str
     receipt_email: str
-    setup_future_usage: SessionCreateParamsPaymentIntentDataSetupFutureUsage
+    setup_future_usage: SetupFutureUsageOffSessionOrOnSession
     shipping: SessionCreateParamsPaymentIntentDataShipping
     statement_descriptor: str
     statement_descriptor_suffix: str
@@ -554,51 +560,51 @@ class SessionCreateParamsPaymentMethodOptionsAcssDebit(TypedDict, total=False):
 
     currency: SessionCreateParamsPaymentMethodOptionsAcssDebitCurrency
     mandate_options: SessionCreateParamsPaymentMethodOptionsAcssDebitMandateOptions
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAcssDebitSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNoneOrOffSessionOrOnSession
     verification_method: SessionCreateParamsPaymentMethodOptionsAcssDebitVerificationMethod
 
 
 class SessionCreateParamsPaymentMethodOptionsAffirm(TypedDict, total=False):
     """Parameters at ``payment_method_options[affirm]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAffirmSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsAfterpayClearpay(TypedDict, total=False):
     """Parameters at ``payment_method_options[afterpay_clearpay]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAfterpayClearpaySetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsAlipay(TypedDict, total=False):
     """Parameters at ``payment_method_options[alipay]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAlipaySetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsAuBecsDebit(TypedDict, total=False):
     """Parameters at ``payment_method_options[au_becs_debit]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsAuBecsDebitSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsBacsDebit(TypedDict, total=False):
     """Parameters at ``payment_method_options[bacs_debit]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsBacsDebitSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNoneOrOffSessionOrOnSession
 
 
 class SessionCreateParamsPaymentMethodOptionsBancontact(TypedDict, total=False):
     """Parameters at ``payment_method_options[bancontact]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsBancontactSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsBoleto(TypedDict, total=False):
     """Parameters at ``payment_method_options[boleto]``."""
 
     expires_after_days: int
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsBoletoSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNoneOrOffSessionOrOnSession
 
 
 class SessionCreateParamsPaymentMethodOptionsCardInstallments(TypedDict, total=False):
@@ -611,7 +617,7 @@ class SessionCreateParamsPaymentMethodOptionsCard(TypedDict, total=False):
     """Parameters at ``payment_method_options[card]``."""
 
     installments: SessionCreateParamsPaymentMethodOptionsCardInstallments
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsCardSetupFutureUsage
+    setup_future_usage: SetupFutureUsageOffSessionOrOnSession
     statement_descriptor_suffix_kana: str
     statement_descriptor_suffix_kanji: str
 
@@ -637,70 +643,70 @@ class SessionCreateParamsPaymentMethodOptionsCustomerBalance(TypedDict, total=Fa
 
     bank_transfer: SessionCreateParamsPaymentMethodOptionsCustomerBalanceBankTransfer
     funding_type: SessionCreateParamsPaymentMethodOptionsCustomerBalanceFundingType
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsCustomerBalanceSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsEps(TypedDict, total=False):
     """Parameters at ``payment_method_options[eps]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsEpsSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsFpx(TypedDict, total=False):
     """Parameters at ``payment_method_options[fpx]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsFpxSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsGiropay(TypedDict, total=False):
     """Parameters at ``payment_method_options[giropay]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsGiropaySetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsGrabpay(TypedDict, total=False):
     """Parameters at ``payment_method_options[grabpay]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsGrabpaySetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsIdeal(TypedDict, total=False):
     """Parameters at ``payment_method_options[ideal]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsIdealSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsKlarna(TypedDict, total=False):
     """Parameters at ``payment_method_options[klarna]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsKlarnaSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsKonbini(TypedDict, total=False):
     """Parameters at ``payment_method_options[konbini]``."""
 
     expires_after_days: int
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsKonbiniSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsOxxo(TypedDict, total=False):
     """Parameters at ``payment_method_options[oxxo]``."""
 
     expires_after_days: int
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsOxxoSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsP24(TypedDict, total=False):
     """Parameters at ``payment_method_options[p24]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsP24SetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
     tos_shown_and_accepted: bool
 
 
 class SessionCreateParamsPaymentMethodOptionsPaynow(TypedDict, total=False):
     """Parameters at ``payment_method_options[paynow]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsPaynowSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
     tos_shown_and_accepted: bool
 
 
@@ -713,13 +719,13 @@ class SessionCreateParamsPaymentMethodOptionsPix(TypedDict, total=False):
 class SessionCreateParamsPaymentMethodOptionsSepaDebit(TypedDict, total=False):
     """Parameters at ``payment_method_options[sepa_debit]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsSepaDebitSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNoneOrOffSessionOrOnSession
 
 
 class SessionCreateParamsPaymentMethodOptionsSofort(TypedDict, total=False):
     """Parameters at ``payment_method_options[sofort]``."""
 
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsSofortSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptionsUsBankAccountFinancialConnections(TypedDict, total=False):
@@ -732,7 +738,7 @@ class SessionCreateParamsPaymentMethodOptionsUsBankAccount(TypedDict, total=Fals
     """Parameters at ``payment_method_options[us_bank_account]``."""
 
     financial_connections: SessionCreateParamsPaymentMethodOptionsUsBankAccountFinancialConnections
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsUsBankAccountSetupFutureUsage
+    setup_future_usage: SetupFutureUsageNoneOrOffSessionOrOnSession
     verification_method: SessionCreateParamsPaymentMethodOptionsUsBankAccountVerificationMethod
 
 
@@ -741,7 +747,7 @@ class SessionCreateParamsPaymentMethodOptionsWechatPay(TypedDict, total=False):
 
     app_id: str
     client: Required[SessionCreateParamsPaymentMethodOptionsWechatPayClient]
-    setup_future_usage: SessionCreateParamsPaymentMethodOptionsWechatPaySetupFutureUsage
+    setup_future_usage: SetupFutureUsageNone
 
 
 class SessionCreateParamsPaymentMethodOptions(TypedDict, total=False):
@@ -791,20 +797,20 @@ class SessionCreateParamsSetupIntentData(TypedDict, total=False):
 class SessionCreateParamsShippingAddressCollection(TypedDict, total=False):
     """Parameters at ``shipping_address_collection``."""
 
-    allowed_countries: Required[list[SessionCreateParamsShippingAddressCollectionAllowedCountries]]
+    allowed_countries: Required[list[AllowedCountries]]
 
 
 class SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMaximum(TypedDict, total=False):
     """Parameters at ``shipping_options[][shipping_rate_data][delivery_estimate][maximum]``."""
 
-    unit: Required[SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMaximumUnit]
+    unit: Required[Unit]
     value: Required[int]
 
 
 class SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMinimum(TypedDict, total=False):
     """Parameters at ``shipping_options[][shipping_rate_data][delivery_estimate][minimum]``."""
 
-    unit: Required[SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimateMinimumUnit]
+    unit: Required[Unit]
     value: Required[int]
 
 
@@ -819,7 +825,7 @@ class SessionCreateParamsShippingOptionShippingRateDataFixedAmountCurrencyOption
     """Parameters at ``shipping_options[][shipping_rate_data][fixed_amount][currency_options][*]``."""
 
     amount: Required[int]
-    tax_behavior: SessionCreateParamsShippingOptionShippingRateDataFixedAmountCurrencyOptionsValueTaxBehavior
+    tax_behavior: TaxBehavior
 
 
 class SessionCreateParamsShippingOptionShippingRateDataFixedAmount(TypedDict, total=False):
@@ -837,7 +843,7 @@ class SessionCreateParamsShippingOptionShippingRateData(TypedDict, total=False):
     display_name: Required[str]
     fixed_amount: SessionCreateParamsShippingOptionShippingRateDataFixedAmount
     metadata: dict[str, str]
-    tax_behavior: SessionCreateParamsShippingOptionShippingRateDataTaxBehavior
+    tax_behavior: TaxBehavior
     tax_code: str
     type: SessionCreateParamsShippingOptionShippingRateDataType
 
@@ -900,20 +906,20 @@ class SessionCreateParams(TypedDict, total=False):
     consent_collection: SessionCreateParamsConsentCollection
     currency: str
     customer: str
-    customer_creation: SessionCreateParamsCustomerCreation
+    customer_creation: AlwaysOrIfRequired
     customer_email: str
     customer_update: SessionCreateParamsCustomerUpdate
     discounts: list[SessionCreateParamsDiscount]
     expand: list[str]
     expires_at: int
     line_items: list[SessionCreateParamsLineItem]
-    locale: SessionCreateParamsLocale
+    locale: Locale
     metadata: dict[str, str]
     mode: Required[SessionCreateParamsMode]
     payment_intent_data: SessionCreateParamsPaymentIntentData
-    payment_method_collection: SessionCreateParamsPaymentMethodCollection
+    payment_method_collection: AlwaysOrIfRequired
     payment_method_options: SessionCreateParamsPaymentMethodOptions
-    payment_method_types: list[SessionCreateParamsPaymentMethodTypes]
+    payment_method_types: list[PaymentMethodTypes]
     phone_number_collection: SessionCreateParamsPhoneNumberCollection
     setup_intent_data: SessionCreateParamsSetupIntentData
     shipping_address_collection: SessionCreateParamsShippingAddressCollection
