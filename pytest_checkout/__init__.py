@@ -18,6 +18,19 @@ from pytest_checkout.errors import (
     RateLimitError,
     StripeError,
 )
+from pytest_checkout.fake import (
+    EVENT_TYPES,
+    CheckoutFake,
+    Clock,
+    Event,
+    RecordedRequest,
+    StripeVersionWarning,
+    Stub,
+    WebhookRequest,
+    WebhookResponse,
+    mock_checkout,
+    webhook_request,
+)
 from pytest_checkout.objects import ListObject
 from pytest_checkout.rules import RuleContext
 from pytest_checkout.validation import (
@@ -31,11 +44,15 @@ from pytest_checkout.versions import API_VERSION
 
 __all__ = [
     "API_VERSION",
+    "EVENT_TYPES",
     "APIConnectionError",
     "APIError",
     "AuthenticationError",
     "CardError",
+    "CheckoutFake",
     "Client",
+    "Clock",
+    "Event",
     "IdempotencyError",
     "InvalidRequestError",
     "LineItem",
@@ -43,14 +60,21 @@ __all__ = [
     "PermissionDeniedError",
     "Problem",
     "RateLimitError",
+    "RecordedRequest",
     "RuleContext",
     "Session",
     "StripeError",
+    "StripeVersionWarning",
+    "Stub",
+    "WebhookRequest",
+    "WebhookResponse",
     "check_create_params",
     "check_params",
     "decode",
     "encode",
     "encode_body",
+    "mock_checkout",
     "validate_create_params",
     "validate_params",
+    "webhook_request",
 ]

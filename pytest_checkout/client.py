@@ -30,6 +30,7 @@ import requests
 
 from pytest_checkout import codec
 from pytest_checkout.errors import APIConnectionError, StripeError, error_from_response
+from pytest_checkout.httputil import is_live_key, mask_key
 from pytest_checkout.objects import ListObject, StripeObject
 from pytest_checkout.versions import API_VERSION, DEFAULT, types
 
@@ -59,15 +60,6 @@ def _package_version() -> str:
 USER_AGENT = f"pytest-checkout/{_package_version()} (+https://pypi.org/project/pytest-checkout/)"
 
 
-def _mask(api_key: str) -> str:
-    """``sk_test_...abcd``: enough to tell keys apart in a log, never enough to use one."""
-    parts = api_key.split("_")
-    prefix = f"{parts[0]}_{parts[1]}_" if len(parts) >= 3 and len(parts[0]) <= 4 else ""
-    # A short key would be mostly revealed by its last four characters, so it shows none.
-    tail = api_key[-4:] if len(api_key) >= 16 else ""
-    return f"{prefix}...{tail}"
-
-
 class Client:
     """The connection settings the ``Session`` operations use: key, base URL, version, retries.
 
@@ -92,7 +84,7 @@ class Client:
         # that quotes the header value, that is the key; refuse it here without echoing it.
         if any(ch.isspace() or not ch.isprintable() for ch in api_key):
             raise ValueError(
-                f"api_key ({_mask(api_key.strip())}) contains whitespace or control characters; "
+                f"api_key ({mask_key(api_key.strip())}) contains whitespace or control characters; "
                 "check how it was read (a trailing newline from a file or an environment variable?)"
             )
         if not isinstance(api_base, str):
@@ -124,14 +116,14 @@ class Client:
 
     def __repr__(self) -> str:
         return (
-            f"Client(api_key={_mask(self._api_key)!r}, api_base={self.api_base!r}, "
+            f"Client(api_key={mask_key(self._api_key)!r}, api_base={self.api_base!r}, "
             f"api_version={self.api_version!r}, max_network_retries={self.max_network_retries})"
         )
 
     @property
     def livemode(self) -> bool:
         """Whether the key is a live-mode key (``sk_live_``/``rk_live_``)."""
-        return "_live_" in self._api_key
+        return is_live_key(self._api_key)
 
     def close(self) -> None:
         """Close the HTTP session if this client created it."""
@@ -256,7 +248,7 @@ class Client:
         # Our own messages never hold the key, but an answer's text (a proxy's error page, say) might echo
         # the Authorization header back; what we raise must not carry it into logs.
         if self._api_key in exc.message:
-            exc.message = exc.message.replace(self._api_key, _mask(self._api_key))
+            exc.message = exc.message.replace(self._api_key, mask_key(self._api_key))
             exc.args = (exc.message,)
 
 

@@ -10,6 +10,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_checkout.httputil import header
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -65,10 +67,7 @@ class StripeError(Exception):
     @property
     def request_id(self) -> str | None:
         """The ``Request-Id`` header of the answer, when there was one."""
-        for key, value in self.headers.items():
-            if key.lower() == "request-id":
-                return value
-        return None
+        return header(self.headers, "Request-Id")
 
     def to_dict(self) -> dict[str, Any]:
         """The error envelope Stripe would answer with; absent keys are left out, never null."""

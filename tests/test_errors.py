@@ -79,7 +79,20 @@ def test_str_names_the_param():
 def test_public_api_is_exactly_all():
     # pytest rewrites the plugin's package and leaves names such as "@py_builtins"; those are not Python names.
     public = {name for name in dir(pytest_checkout) if not name.startswith("_") and name.isidentifier()}
-    modules = {"client", "codec", "errors", "objects", "rules", "schema", "validation", "plugin", "fake", "versions", "annotations"}
+    modules = {
+        "client",
+        "codec",
+        "errors",
+        "objects",
+        "rules",
+        "schema",
+        "validation",
+        "plugin",
+        "fake",
+        "versions",
+        "httputil",
+        "annotations",
+    }
     assert public - modules == set(pytest_checkout.__all__)
     for name in pytest_checkout.__all__:
         assert getattr(pytest_checkout, name) is not None

@@ -33,15 +33,8 @@ from django.views.decorators.csrf import csrf_exempt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_checkout.fake.events import (
-    EVENT_TYPES,
-    Event,
-    WebhookRequest,
-    WebhookResponse,
-    new_event_id,
-    sign,
-    webhook_request,
-)
+from pytest_checkout.fake.events import EVENT_TYPES, Event, new_event_id, sign
+from pytest_checkout.fake.webhooks import WebhookRequest, WebhookResponse, webhook_request
 from pytest_checkout.schema.v2022_08_01 import API_VERSION
 
 EVENT_KEYS = ["id", "object", "api_version", "created", "data", "livemode", "pending_webhooks", "request", "type"]

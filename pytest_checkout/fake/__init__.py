@@ -2,15 +2,21 @@
 
 ``mock_checkout()`` routes the Checkout endpoints of ``https://api.stripe.com`` (or another ``api_base``) to a
 ``CheckoutFake`` for as long as it is active, for this package's client and the official ``stripe`` SDK alike.
+
+Where things are: ``backend`` (state and operations), ``models`` (stored state), ``builders`` (objects),
+``render`` (expand, lists), ``pagination``, ``exceptions`` (messages), ``events`` and ``webhooks``; on the HTTP
+side ``routes`` (the one handler), ``urls`` (routes as data), ``httpstate`` (idempotency, request log),
+``mock`` and the transports (the roads in), ``server`` (over real HTTP).
 """
 
 from __future__ import annotations
 
-from pytest_checkout.fake.backend import Account, CheckoutFake, RecordedRequest
+from pytest_checkout.fake.backend import Account, CheckoutFake, RecordedRequest, Stub
 from pytest_checkout.fake.clock import Clock
-from pytest_checkout.fake.events import EVENT_TYPES, Event, WebhookRequest, WebhookResponse, sign, webhook_request
+from pytest_checkout.fake.events import EVENT_TYPES, Event, sign
 from pytest_checkout.fake.mock import mock_checkout
 from pytest_checkout.fake.routes import FakeResponse, StripeVersionWarning, handle
+from pytest_checkout.fake.webhooks import WebhookRequest, WebhookResponse, webhook_request
 
 __all__ = [
     "EVENT_TYPES",
@@ -21,6 +27,7 @@ __all__ = [
     "FakeResponse",
     "RecordedRequest",
     "StripeVersionWarning",
+    "Stub",
     "WebhookRequest",
     "WebhookResponse",
     "handle",

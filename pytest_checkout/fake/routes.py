@@ -1,8 +1,10 @@
-"""HTTP in, HTTP out: the one handler shared by the ``responses`` adapter and the WSGI server.
+"""HTTP in, HTTP out: ``handle``, the one place where a request becomes an answer (moto's ``responses.py``).
 
-``handle`` parses a request (route, API key, form parameters) and calls the backend; it answers every request
-with Stripe's JSON, a ``Request-Id`` header and, for errors, Stripe's envelope. Parsing only: the behaviour is
-in ``backend.py``.
+Every road into the fake (``responses`` for requests, the httpx and aiohttp adapters, the in-process SDK client,
+the WSGI server) calls ``handle``. It parses the request once (route, API key, version, form parameters), runs
+the route's handler against the backend, keeps the idempotency records and the request log, and writes the
+answer: Stripe's JSON, a ``Request-Id`` header and, for errors, Stripe's envelope. The behaviour of Stripe's
+objects is the backend's; the routes are in ``urls.py``; the messages in ``exceptions.py``.
 """
 
 from __future__ import annotations
@@ -11,52 +13,29 @@ import base64
 import binascii
 import contextlib
 import json
-import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from pytest_checkout import codec
-from pytest_checkout.errors import APIError, AuthenticationError, InvalidRequestError, StripeError
-from pytest_checkout.fake.backend import Account, CheckoutFake, RecordedRequest, fingerprint, mask_key
-from pytest_checkout.versions import API_VERSION, DEFAULT
+from pytest_checkout import codec, versions
+from pytest_checkout.errors import APIError, StripeError
+from pytest_checkout.fake import exceptions, urls
+from pytest_checkout.fake.backend import CheckoutFake, Stub
+from pytest_checkout.fake.httpstate import RecordedRequest
+from pytest_checkout.httputil import API_KEY, header, mask_key
 
-OPERATIONS = DEFAULT.operations
-
-__all__ = ["ROUTES", "FakeResponse", "StripeVersionWarning", "handle"]
+__all__ = ["MAX_BODY", "MAX_FIELDS", "FakeResponse", "StripeVersionWarning", "handle"]
 
 #: At most this many form fields in one request; more is refused rather than parsed (a guess at Stripe's cap).
 MAX_FIELDS = 10_000
 #: At most this many bytes of body.
 MAX_BODY = 1_000_000
 
-_KEY = re.compile(r"^(sk|rk)_(test|live)_[0-9A-Za-z]{1,255}$")
-_SUPPORT = "Please see https://stripe.com/docs or we can help at https://support.stripe.com/."
-
 
 class StripeVersionWarning(UserWarning):
-    """A client pinned a ``Stripe-Version`` other than the one the fake models (answers keep 2022-08-01's shape)."""
-
-
-@dataclass(frozen=True)
-class Route:
-    """One endpoint: method, a pattern for its path, and the operation it runs."""
-
-    method: str
-    pattern: re.Pattern[str]
-    operation: str
-
-
-def _route(method: str, template: str, operation: str) -> Route:
-    # Path templates come from the generated schema: /v1/checkout/sessions/{session}/expire and so on.
-    pattern = re.escape(template).replace(r"\{session\}", r"(?P<session>[^/]+)")
-    return Route(method, re.compile(f"^{pattern}$"), operation)
-
-
-#: The routes, derived from the schema's operations (one source for methods and paths).
-ROUTES: tuple[Route, ...] = tuple(_route(op.method, op.path, name) for name, op in OPERATIONS.items())
+    """A client pinned a ``Stripe-Version`` the fake does not model; it answers in a modelled version's shape."""
 
 
 @dataclass
@@ -76,17 +55,9 @@ def _dump(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    lowered = name.lower()
-    for key, value in headers.items():
-        if key.lower() == lowered:
-            return value
-    return None
-
-
 def _api_key(headers: Mapping[str, str]) -> str:
     """The key from ``Authorization`` (Bearer, or Basic with the key as user name), or a 401."""
-    value = (_header(headers, "Authorization") or "").strip()
+    value = (header(headers, "Authorization") or "").strip()
     scheme, _, credential = value.partition(" ")
     key = ""
     if scheme.lower() == "bearer":
@@ -97,76 +68,59 @@ def _api_key(headers: Mapping[str, str]) -> str:
         except (binascii.Error, UnicodeDecodeError):
             key = ""
     if not value or not key:
-        raise AuthenticationError(
-            "You did not provide an API key. You need to provide your API key in the Authorization header, using "
-            "Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
-            "https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/."
-        )
+        raise exceptions.no_api_key()
     if key.startswith("pk_"):
-        raise AuthenticationError(
-            "This API call cannot be made with a publishable API key. Please use a secret API key. You can find a "
-            "list of your API keys at https://dashboard.stripe.com/account/apikeys."
-        )
-    if not _KEY.match(key):
-        shown = key[:8] + "*" * 4 + key[-4:] if len(key) > 12 else "****"
-        raise AuthenticationError(f"Invalid API Key provided: {shown}")
+        raise exceptions.publishable_key()
+    if not API_KEY.match(key):
+        raise exceptions.invalid_api_key(key)
     return key
 
 
-def _params(method: str, query: str, body: bytes) -> list[tuple[str, str]]:
-    text = query if method == "GET" else body
+def _pairs(method: str, query: str, body: bytes) -> list[tuple[str, str]]:
+    text: str | bytes = query if method == "GET" else body
     if isinstance(text, bytes):
         if len(text) > MAX_BODY:
-            raise InvalidRequestError(f"Request body too large: more than {MAX_BODY} bytes.", http_status=413)
+            raise exceptions.body_too_large(MAX_BODY)
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
-            # Unverified wording: a body that is not UTF-8.
-            raise InvalidRequestError("Invalid request: the body is not valid UTF-8.") from None
+            raise exceptions.body_not_utf8() from None
     try:
         return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except ValueError:
-        raise InvalidRequestError(f"Invalid request: more than {MAX_FIELDS} parameters.") from None
+        raise exceptions.too_many_parameters(MAX_FIELDS) from None
 
 
-def _unrecognized(method: str, path: str) -> InvalidRequestError:
-    if path.endswith("/") and path != "/":
-        return InvalidRequestError(
-            f"Unrecognized request URL ({method}: {path}). If you are trying to list objects, remove the trailing "
-            "slash. If you are trying to retrieve an object, make sure you passed a valid (non-empty) identifier in "
-            f"your code. {_SUPPORT}",
-            http_status=404,
-        )
-    return InvalidRequestError(f"Unrecognized request URL ({method}: {path}). {_SUPPORT}", http_status=404)
-
-
-def _warn_version(fake: CheckoutFake, version: str | None) -> None:
-    if not version or version == API_VERSION or version in fake.warned_versions:
+def _warn_version(fake: CheckoutFake, asked: str | None, resolved: versions.Resolved) -> None:
+    if not asked or resolved.exact or asked in fake.warned_versions:
         return
-    fake.warned_versions.add(version)
+    fake.warned_versions.add(asked)
     # Warnings turned into errors must not turn an answer into a crash inside the HTTP stack.
     with contextlib.suppress(Warning):
         warnings.warn(
-            f"A client sent Stripe-Version {version}; pytest-checkout's fake models {API_VERSION} and answers in "
-            "that version's shape.",
+            f"A client sent Stripe-Version {asked}; pytest-checkout's fake models {resolved.version.name} and "
+            "answers in that version's shape. Pin the client to it (stripe_version=...) or filter "
+            "pytest_checkout.fake.StripeVersionWarning.",
             StripeVersionWarning,
             stacklevel=2,
         )
 
 
-def _run(
-    fake: CheckoutFake, account: Account, operation: str, session_id: str | None, params: dict[str, Any]
-) -> dict[str, Any]:
-    if operation == "create":
-        return fake.create_session(account, params)
-    if operation == "list":
-        return fake.list_sessions(account, params)
-    assert session_id is not None
-    if operation == "retrieve":
-        return fake.retrieve_session(account, session_id, params)
-    if operation == "expire":
-        return fake.expire_session(account, session_id, params)
-    return fake.list_line_items(account, session_id, params)
+def _split(url: str) -> tuple[str, str]:
+    if url.startswith("/"):
+        # A path with its query (the WSGI server's case): urlsplit would read a leading "//x" as a host name.
+        raw_path, _, query = url.partition("?")
+        return raw_path.partition("#")[0] or "/", query
+    split = urlsplit(url)
+    return split.path or "/", split.query
+
+
+def _stub_answer(stub: Stub, params: dict[str, Any]) -> tuple[int, bytes]:
+    answer = stub.answer(params) if callable(stub.answer) else stub.answer
+    try:
+        return stub.status, _dump(answer)
+    except (TypeError, ValueError) as error:
+        raise APIError(f"the test's stubbed answer is not JSON: {error}") from None
 
 
 def handle(
@@ -174,54 +128,50 @@ def handle(
 ) -> FakeResponse:
     """Answer one HTTP request as Stripe would; never raises for anything a client can send."""
     method = (method or "").upper()
-    if url.startswith("/"):
-        # A path with its query (the WSGI server's case): urlsplit would read a leading "//x" as a host name.
-        raw_path, _, query = url.partition("?")
-        path = raw_path.partition("#")[0] or "/"
-    else:
-        split = urlsplit(url)
-        path, query = split.path or "/", split.query
+    path, query = _split(url)
     body_bytes = body.encode() if isinstance(body, str) else (body or b"")
     request_id = fake.new_id("req")
-    response_headers = {"Content-Type": "application/json", "Request-Id": request_id, "Stripe-Version": API_VERSION}
-    idempotency_key = _header(headers, "Idempotency-Key")
-    version = _header(headers, "Stripe-Version")
+    asked = header(headers, "Stripe-Version")
+    resolved = versions.resolve(asked)
+    response_headers = {
+        "Content-Type": "application/json",
+        "Request-Id": request_id,
+        "Stripe-Version": resolved.version.name,
+    }
+    idempotency_key = header(headers, "Idempotency-Key")
     api_key: str | None = None
     params: dict[str, Any] | None = None
     fake.expire_due()
     try:
         api_key = _api_key(headers)
-        _warn_version(fake, version)
-        route, match = None, None
-        for candidate in ROUTES:
-            found = candidate.pattern.match(path)
-            if found and candidate.method == method:
-                route, match = candidate, found
-                break
-        if route is None or match is None:
-            raise _unrecognized(method, path)
-        session_id = unquote(match.group("session")) if "session" in match.groupdict() else None
-        pairs = _params(method, query, body_bytes)
-        params = codec.decode(pairs, OPERATIONS[route.operation].params)
-        account = fake.account(api_key)
-        if method == "POST":
-            if idempotency_key is not None:
-                response_headers["Idempotency-Key"] = idempotency_key
-
-            def run() -> tuple[int, bytes]:
-                return 200, _dump(_run(fake, account, route.operation, session_id, params or {}))
-
-            if idempotency_key:
-                status, payload, replayed, first_id = fake.idempotent(
-                    account, idempotency_key, fingerprint(method, path, params), request_id, run
-                )
-                if replayed:
-                    response_headers["Idempotent-Replayed"] = "true"
-                    response_headers["Original-Request"] = first_id
-            else:
-                status, payload = run()
+        _warn_version(fake, asked, resolved)
+        found = urls.match(method, path)
+        if found is None:
+            stub = urls.match_stub(fake.stubs, method, path)
+            if stub is None:
+                raise exceptions.unrecognized_url(method, path)
+            params = codec.decode(_pairs(method, query, body_bytes))
+            status, payload = _stub_answer(stub, params)
         else:
-            status, payload = 200, _dump(_run(fake, account, route.operation, session_id, params))
+            route, parts = found
+            parts = {name: unquote(value) for name, value in parts.items()}
+            decoded = params = codec.decode(_pairs(method, query, body_bytes), route.operation.params)
+            account = fake.account(api_key)
+
+            def answer() -> tuple[int, bytes]:
+                return 200, _dump(route.run(fake, account, parts, decoded))
+
+            if method == "POST" and idempotency_key is not None:
+                response_headers["Idempotency-Key"] = idempotency_key
+            if method == "POST" and idempotency_key:
+                status, payload, replay = fake.idempotency.run(
+                    api_key, idempotency_key, (method, path, decoded), fake.clock.now(), request_id, answer
+                )
+                if replay is not None:
+                    response_headers["Idempotent-Replayed"] = "true"
+                    response_headers["Original-Request"] = replay.request_id
+            else:
+                status, payload = answer()
         response = FakeResponse(status, response_headers, payload)
     except StripeError as error:
         response = _error_response(error, response_headers)
@@ -238,8 +188,9 @@ def handle(
             status=response.status,
             api_key=mask_key(api_key) if api_key else None,
             idempotency_key=idempotency_key,
-            stripe_version=version,
+            stripe_version=asked,
             request_id=request_id,
+            api_version=resolved.version.name,
         )
     )
     return response

@@ -1,0 +1,137 @@
+"""Every error message the fake answers with (moto's ``exceptions.py``): one function per error, fixed wording.
+
+Validation's messages (parameters, rules) live in ``validation.py`` and ``rules.py``; these are the fake's own:
+routing, authentication, objects that do not exist, states that forbid an operation, idempotency, and the
+limits of the fake itself. Each says where its wording comes from when nobody has seen Stripe's.
+"""
+
+from __future__ import annotations
+
+from pytest_checkout.errors import AuthenticationError, IdempotencyError, InvalidRequestError
+
+__all__ = [
+    "body_not_utf8",
+    "body_too_large",
+    "cannot_expand",
+    "fake_cannot_expand",
+    "idempotency_in_progress",
+    "idempotency_mismatch",
+    "invalid_api_key",
+    "no_api_key",
+    "no_such_cursor",
+    "no_such_object",
+    "no_such_session",
+    "not_expirable",
+    "publishable_key",
+    "too_many_parameters",
+    "unrecognized_url",
+]
+
+_SUPPORT = "Please see https://stripe.com/docs or we can help at https://support.stripe.com/."
+
+
+def no_such_session(session_id: str) -> InvalidRequestError:
+    """404 for a session id the account does not have (seen)."""
+    return InvalidRequestError(
+        f"No such checkout.session: '{session_id}'", http_status=404, code="resource_missing", param="session"
+    )
+
+
+def no_such_object(
+    kind: str, object_id: str, *, param: str | None = None, http_status: int = 404
+) -> InvalidRequestError:
+    """``No such price: 'price_...'`` and the like (seen for prices and customers)."""
+    return InvalidRequestError(
+        f"No such {kind}: '{object_id}'", http_status=http_status, code="resource_missing", param=param
+    )
+
+
+def no_such_cursor(kind: str, object_id: str, param: str) -> InvalidRequestError:
+    """A list cursor the list does not hold. Unverified: Stripe's exact answer to an unknown cursor."""
+    return InvalidRequestError(f"No such {kind}: '{object_id}'", code="resource_missing", param=param)
+
+
+def not_expirable(status: str) -> InvalidRequestError:
+    """Expire of a session that is not open (seen)."""
+    return InvalidRequestError(
+        'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of '
+        f"`{status}`."
+    )
+
+
+def cannot_expand(path: str) -> InvalidRequestError:
+    """An ``expand[]`` path that names no expandable field (Stripe's wording)."""
+    return InvalidRequestError(f"This property cannot be expanded ({path}).", param="expand")
+
+
+def fake_cannot_expand(path: str, what: str) -> InvalidRequestError:
+    """An expansion Stripe allows but the fake has no objects for: said plainly, never answered wrongly."""
+    return InvalidRequestError(f"pytest-checkout's fake cannot expand {path} on {what}.", param="expand")
+
+
+def unrecognized_url(method: str, path: str) -> InvalidRequestError:
+    """404 for a path no route answers, with Stripe's extra hint for a trailing slash (seen)."""
+    if path.endswith("/") and path != "/":
+        return InvalidRequestError(
+            f"Unrecognized request URL ({method}: {path}). If you are trying to list objects, remove the trailing "
+            "slash. If you are trying to retrieve an object, make sure you passed a valid (non-empty) identifier in "
+            f"your code. {_SUPPORT}",
+            http_status=404,
+        )
+    return InvalidRequestError(f"Unrecognized request URL ({method}: {path}). {_SUPPORT}", http_status=404)
+
+
+def no_api_key() -> AuthenticationError:
+    """401 without a usable ``Authorization`` header (seen)."""
+    return AuthenticationError(
+        "You did not provide an API key. You need to provide your API key in the Authorization header, using "
+        "Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
+        "https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/."
+    )
+
+
+def publishable_key() -> AuthenticationError:
+    """401 for a ``pk_`` key, which only Stripe.js may use (docs)."""
+    return AuthenticationError(
+        "This API call cannot be made with a publishable API key. Please use a secret API key. You can find a "
+        "list of your API keys at https://dashboard.stripe.com/account/apikeys."
+    )
+
+
+def invalid_api_key(key: str) -> AuthenticationError:
+    """401 for a malformed key, shown as Stripe masks it (its first 8 and last 4 characters)."""
+    shown = key[:8] + "*" * 4 + key[-4:] if len(key) > 12 else "****"
+    return AuthenticationError(f"Invalid API Key provided: {shown}")
+
+
+def idempotency_mismatch(key: str) -> IdempotencyError:
+    """400 for a key reused with other parameters (seen)."""
+    return IdempotencyError(
+        "Keys for idempotent requests can only be used with the same parameters they were first used with. Try "
+        f"using a key other than '{key}' if you meant to execute a different request."
+    )
+
+
+def idempotency_in_progress() -> IdempotencyError:
+    """409 while the first request with the key is still running (docs)."""
+    return IdempotencyError(
+        "There is currently another in-progress request using this Stripe token (probably the same idempotency "
+        "key). Please try again later.",
+        http_status=409,
+        code="idempotency_key_in_use",
+    )
+
+
+def body_too_large(limit: int) -> InvalidRequestError:
+    """413 for a body over the fake's cap (the fake's own limit)."""
+    return InvalidRequestError(f"Request body too large: more than {limit} bytes.", http_status=413)
+
+
+def body_not_utf8() -> InvalidRequestError:
+    """A body that is not UTF-8. Unverified wording."""
+    return InvalidRequestError("Invalid request: the body is not valid UTF-8.")
+
+
+def too_many_parameters(limit: int) -> InvalidRequestError:
+    """More form fields than the fake parses (a guess at Stripe's cap)."""
+    return InvalidRequestError(f"Invalid request: more than {limit} parameters.")

@@ -1,0 +1,86 @@
+"""The fake's routes as data (moto's ``urls.py``): each endpoint's method and path, and the function it runs.
+
+Methods and paths come from the schema's operations; each operation maps to one handler function that calls
+the backend with what the request carried. A test may add answers of its own for endpoints the fake does not
+model (``CheckoutFake.stub``); those are matched here too, after the modelled ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_checkout.fake.backend import Account, CheckoutFake, Stub
+from pytest_checkout.schema.operations import Operation, path_pattern
+from pytest_checkout.versions import DEFAULT
+
+__all__ = ["HANDLERS", "ROUTES", "Route", "match", "match_stub"]
+
+#: What a route runs: the fake, the requesting account, the path's named parts, the decoded params.
+Handler = Callable[[CheckoutFake, Account, Mapping[str, str], dict[str, Any]], dict[str, Any]]
+
+
+def _create(fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]) -> dict[str, Any]:
+    return fake.create_session(account, params)
+
+
+def _retrieve(fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]) -> dict[str, Any]:
+    return fake.retrieve_session(account, parts["session"], params)
+
+
+def _list(fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]) -> dict[str, Any]:
+    return fake.list_sessions(account, params)
+
+
+def _line_items(
+    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]
+) -> dict[str, Any]:
+    return fake.list_line_items(account, parts["session"], params)
+
+
+def _expire(fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]) -> dict[str, Any]:
+    return fake.expire_session(account, parts["session"], params)
+
+
+#: Operation name (as the schema calls it) -> the function that answers it.
+HANDLERS: Mapping[str, Handler] = {
+    "create": _create,
+    "retrieve": _retrieve,
+    "list": _list,
+    "list_line_items": _line_items,
+    "expire": _expire,
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: the schema's operation (method, path template) and the function that answers it."""
+
+    operation: Operation
+    run: Handler
+
+
+#: The modelled routes, one per operation of the schema.
+ROUTES: tuple[Route, ...] = tuple(Route(op, HANDLERS[name]) for name, op in DEFAULT.operations.items())
+assert set(HANDLERS) == set(DEFAULT.operations), "every operation of the schema needs a handler"
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route answering ``method path`` and the path's named parts, or ``None``."""
+    for route in ROUTES:
+        parts = route.operation.match(method, path)
+        if parts is not None:
+            return route, parts
+    return None
+
+
+def match_stub(stubs: Mapping[tuple[str, str], Stub], method: str, path: str) -> Stub | None:
+    """The answer a test registered for ``method path`` (exact path first, then templates), or ``None``."""
+    exact = stubs.get((method, path))
+    if exact is not None:
+        return exact
+    for (stub_method, template), stub in stubs.items():
+        if stub_method == method and "{" in template and path_pattern(template).match(path):
+            return stub
+    return None

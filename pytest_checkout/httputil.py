@@ -1,0 +1,39 @@
+"""HTTP details shared by the client, the fake and the server: headers and API keys, each written once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+__all__ = ["API_KEY", "header", "is_live_key", "mask_key"]
+
+#: A secret or restricted key as Stripe issues them: ``sk_test_...``, ``rk_live_...``.
+API_KEY = re.compile(r"^(sk|rk)_(test|live)_[0-9A-Za-z]{1,255}$")
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """The value of header ``name``, looked up case-insensitively as HTTP wants; ``None`` when absent."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lowered = name.lower()
+    for key, found in headers.items():
+        if key.lower() == lowered:
+            return found
+    return None
+
+
+def is_live_key(api_key: str | None) -> bool:
+    """Whether a key is a live-mode one (``sk_live_``, ``rk_live_``): its requests act in live mode."""
+    return bool(api_key) and "_live_" in str(api_key)
+
+
+def mask_key(api_key: str) -> str:
+    """``sk_test_...abcd``: enough to tell keys apart in a log or message, never enough to use one.
+
+    A short key would be mostly revealed by its last four characters, so it shows none.
+    """
+    parts = api_key.split("_")
+    prefix = f"{parts[0]}_{parts[1]}_" if len(parts) >= 3 and len(parts[0]) <= 4 else ""
+    tail = api_key[-4:] if len(api_key) >= 16 else ""
+    return f"{prefix}...{tail}"
