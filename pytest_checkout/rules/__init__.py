@@ -1,0 +1,88 @@
+"""Stripe's rules across fields of a Checkout Session request, one small function each, in a registry.
+
+Each rule follows a row of ``RULES.md`` (the project's notes on how Stripe behaves) and says how sure we are:
+``seen`` (the message was captured from the live API), ``docs``, or ``guess`` (nobody has shown Stripe's
+answer; the wording here is the most plausible one and is unverified against live Stripe).
+
+The package: ``tables`` (minimum amounts, currencies per payment method, limits: the one copy of those facts),
+``registry`` (``Violation``, ``RuleContext``, ``@rule`` and the helpers rules share), ``create`` and ``lists``
+(the rules, in the order they run). Everything public is re-exported here.
+"""
+
+from __future__ import annotations
+
+from pytest_checkout.rules import create, lists
+from pytest_checkout.rules.create import MODE_ONLY, metadata_limits
+from pytest_checkout.rules.lists import DEFAULT_LIST_LIMIT, LIST_LIMIT
+from pytest_checkout.rules.registry import (
+    _RULES,
+    Certainty,
+    Rule,
+    RuleContext,
+    Violation,
+    check_format,
+    format_minimum,
+    rule,
+    rules_for,
+    run_rules,
+    schema_path,
+)
+from pytest_checkout.rules.tables import (
+    ADJUSTABLE_QUANTITY_DEFAULT_MAXIMUM,
+    ADJUSTABLE_QUANTITY_LIMIT,
+    ARRAY_LIMITS,
+    BANK_TRANSFER_CURRENCIES,
+    DEFAULT_EXPIRY_SECONDS,
+    EXPIRY_WINDOW,
+    FIELD_FORMATS,
+    KONBINI_EXPIRES_AFTER_DAYS,
+    LEGACY_LINE_ITEM_MESSAGE,
+    METADATA_LIMITS,
+    MINIMUM_CHARGE,
+    PAYMENT_METHOD_CURRENCIES,
+    PIX_EXPIRES_AFTER_SECONDS,
+    SESSION_ID_PLACEHOLDER,
+    SUBSCRIPTION_ITEM_LIMIT,
+    UNIT_AMOUNT_DECIMAL_PLACES,
+    ZERO_DECIMAL_CURRENCIES,
+)
+
+__all__ = [
+    "ADJUSTABLE_QUANTITY_DEFAULT_MAXIMUM",
+    "ADJUSTABLE_QUANTITY_LIMIT",
+    "ARRAY_LIMITS",
+    "BANK_TRANSFER_CURRENCIES",
+    "DEFAULT_EXPIRY_SECONDS",
+    "DEFAULT_LIST_LIMIT",
+    "EXPIRY_WINDOW",
+    "FIELD_FORMATS",
+    "KONBINI_EXPIRES_AFTER_DAYS",
+    "LEGACY_LINE_ITEM_MESSAGE",
+    "LIST_LIMIT",
+    "METADATA_LIMITS",
+    "MINIMUM_CHARGE",
+    "MODE_ONLY",
+    "PAYMENT_METHOD_CURRENCIES",
+    "PIX_EXPIRES_AFTER_SECONDS",
+    "RULES",
+    "SESSION_ID_PLACEHOLDER",
+    "SUBSCRIPTION_ITEM_LIMIT",
+    "UNIT_AMOUNT_DECIMAL_PLACES",
+    "ZERO_DECIMAL_CURRENCIES",
+    "Certainty",
+    "Rule",
+    "RuleContext",
+    "Violation",
+    "check_format",
+    "create",
+    "format_minimum",
+    "lists",
+    "metadata_limits",
+    "rule",
+    "rules_for",
+    "run_rules",
+    "schema_path",
+]
+
+#: Every registered rule, in the order they run (create's, then the lists').
+RULES: tuple[Rule, ...] = tuple(_RULES)

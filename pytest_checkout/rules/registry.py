@@ -1,0 +1,238 @@
+"""The rule registry: ``Violation``, ``RuleContext``, the ``@rule`` decorator, and the helpers rules share."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Container, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pytest_checkout.rules.tables import _EMAIL, SESSION_ID_PLACEHOLDER, ZERO_DECIMAL_CURRENCIES
+
+Certainty = Literal["seen", "docs", "spec", "guess"]
+
+
+def schema_path(path: tuple[str | int, ...]) -> str:
+    """``("line_items", 0, "price")`` -> ``line_items[][price]``: a request path with indices left out."""
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += "[]"
+        elif out:
+            out += f"[{step}]"
+        else:
+            out = step
+    return out
+
+
+def check_format(kind: str, value: str, param: str) -> Iterator[Violation]:
+    """Problems with a URL or email address parameter."""
+    if kind == "url":
+        candidate = value.replace(SESSION_ID_PLACEHOLDER, "placeholder")
+        try:
+            parts = urlsplit(candidate)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or " " in candidate:
+            # Seen: code url_invalid, message "Not a valid URL". Which URLs Stripe accepts exactly is a guess.
+            yield Violation("Not a valid URL", param=param, code="url_invalid", rule="url_format")
+    elif kind == "email" and not _EMAIL.match(value):
+        yield Violation(f"Invalid email address: {value}", param=param, code="email_invalid", rule="email_format")
+
+
+# -- The registry ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a rule found: Stripe's message, the param it names, its code, and the rule's name."""
+
+    message: str
+    param: str | None = None
+    code: str | None = None
+    rule: str = ""
+
+
+@dataclass
+class RuleContext:
+    """What some rules need beyond the params.
+
+    ``now``: the creation time (``expires_at`` is checked against it); the clock's time when left out.
+    ``prices``: price objects by id, as a fake knows them; with it, unknown price ids are an error and a
+    price's currency, amount and recurrence count in the rules. Without it, price ids are taken on trust.
+    ``customers``: known customer ids, likewise. ``coupons`` and ``promotion_codes``: coupon objects by id and
+    promotion codes by id (each with its ``coupon``), likewise.
+    """
+
+    now: int | None = None
+    prices: Mapping[str, Mapping[str, Any]] | None = None
+    customers: Container[str] | None = None
+    coupons: Mapping[str, Mapping[str, Any]] | None = None
+    promotion_codes: Mapping[str, Mapping[str, Any]] | None = None
+    clock: Callable[[], float] = field(default=time.time, repr=False)
+
+    def created(self) -> int:
+        return int(self.now if self.now is not None else self.clock())
+
+
+RuleFunction = Callable[[Mapping[str, Any], RuleContext], Iterator[Violation]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: the operation it applies to, its name, how sure we are, and the function."""
+
+    operation: str
+    name: str
+    certainty: Certainty
+    check: RuleFunction
+
+
+_RULES: list[Rule] = []
+
+
+def rule(operation: str, certainty: Certainty) -> Callable[[RuleFunction], RuleFunction]:
+    """Register a rule; rules run in the order they are defined here."""
+
+    def register(function: RuleFunction) -> RuleFunction:
+        name = function.__name__
+        if any(r.operation == operation and r.name == name for r in _RULES):
+            raise ValueError(f"a rule {name!r} for {operation!r} is registered already")
+        _RULES.append(Rule(operation, name, certainty, function))
+        return function
+
+    return register
+
+
+def run_rules(
+    operation: str, params: Mapping[str, Any], context: RuleContext, *, tolerate_errors: bool = False
+) -> Iterator[Violation]:
+    """Every violation of the rules of ``operation``, rule by rule.
+
+    ``tolerate_errors``: the params are known to be malformed; a rule that trips over them is skipped.
+    """
+    for registered in _RULES:
+        if registered.operation != operation:
+            continue
+        try:
+            found = list(registered.check(params, context))
+        except (TypeError, KeyError, AttributeError, ValueError, IndexError):
+            if tolerate_errors:
+                continue
+            raise
+        for violation in found:
+            yield Violation(violation.message, violation.param, violation.code, registered.name)
+
+
+def rules_for(operation: str) -> tuple[Rule, ...]:
+    """The registered rules of one operation, in the order they run."""
+    return tuple(r for r in _RULES if r.operation == operation)
+
+
+# -- Helpers the rules share ----------------------------------------------------------------------------------
+
+
+def _mode(params: Mapping[str, Any]) -> str | None:
+    mode = params.get("mode")
+    return mode if isinstance(mode, str) else None
+
+
+def _line_items(params: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
+    items = params.get("line_items")
+    if not isinstance(items, list):
+        return []
+    return [(i, item) for i, item in enumerate(items) if isinstance(item, Mapping)]
+
+
+def _given(params: Mapping[str, Any], key: str) -> bool:
+    value = params.get(key)
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def _dig(params: Mapping[str, Any], *keys: str) -> Any:
+    value: Any = params
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _one_of(*names: str) -> str:
+    return f"You may only specify one of these parameters: {', '.join(names)}."
+
+
+def _payment_method_types(params: Mapping[str, Any]) -> list[str]:
+    types = params.get("payment_method_types")
+    return [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
+
+
+@dataclass(frozen=True)
+class _PriceFacts:
+    currency: str | None
+    unit_amount: Decimal | None
+    recurring: bool | None
+
+
+def _price_facts(item: Mapping[str, Any], context: RuleContext) -> _PriceFacts | None:
+    """Currency, amount and recurrence of a line item's price, where they can be known."""
+    data = item.get("price_data")
+    if isinstance(data, Mapping):
+        amount: Decimal | None = None
+        if isinstance(data.get("unit_amount"), int):
+            amount = Decimal(data["unit_amount"])
+        elif isinstance(data.get("unit_amount_decimal"), str):
+            try:
+                amount = Decimal(data["unit_amount_decimal"])
+            except InvalidOperation:
+                amount = None
+        currency = data.get("currency")
+        return _PriceFacts(
+            currency.lower() if isinstance(currency, str) else None,
+            amount,
+            isinstance(data.get("recurring"), Mapping),
+        )
+    price_id = item.get("price")
+    if isinstance(price_id, str) and context.prices is not None and price_id in context.prices:
+        price = context.prices[price_id]
+        unit = price.get("unit_amount")
+        if unit is None and price.get("unit_amount_decimal") is not None:
+            unit = Decimal(str(price["unit_amount_decimal"]))
+        currency = price.get("currency")
+        return _PriceFacts(
+            currency.lower() if isinstance(currency, str) else None,
+            Decimal(unit) if unit is not None else None,
+            price.get("recurring") is not None or price.get("type") == "recurring",
+        )
+    return None
+
+
+def _integer_bounds(value: Any, low: int | None, high: int | None, param: str) -> Iterator[Violation]:
+    # Seen for line item quantity and list limit: code parameter_invalid_integer with these two wordings.
+    if not isinstance(value, int) or isinstance(value, bool):
+        return
+    if low is not None and value < low:
+        yield Violation(
+            f"This value must be greater than or equal to {low}.",
+            param=param,
+            code="parameter_invalid_integer",
+        )
+    elif high is not None and value > high:
+        yield Violation(
+            f"This value must be less than or equal to {high}.", param=param, code="parameter_invalid_integer"
+        )
+
+
+def format_minimum(amount: int, currency: str) -> str:
+    """``$0.50 usd`` as in Stripe's minimum-amount message (seen for usd; other symbols are a guess)."""
+    symbols = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "aud": "$", "cad": "$", "nzd": "$", "sgd": "$"}
+    symbol = symbols.get(currency, "")
+    number = f"{amount}" if currency in ZERO_DECIMAL_CURRENCIES else f"{amount / 100:.2f}"
+    return f"{symbol}{number} {currency}"
+
+
+# -- Create: rules across fields --------------------------------------------------------------------------------
+# ``mode`` itself is required by the schema (scripts/generate_schema.py, REQUIRED_SINCE). Order: line items,
+# then what is allowed per mode, then exclusive pairs, then dates, payment methods, metadata and amounts.
