@@ -6,43 +6,104 @@ requests as they arrived. The backend never reads either; ``routes.handle`` writ
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
+from pytest_checkout import codec
 from pytest_checkout.fake import exceptions
+from pytest_checkout.schema.nodes import Node
 
-__all__ = ["IDEMPOTENCY_WINDOW", "IdempotencyStore", "RecordedRequest", "Replay"]
+__all__ = ["IDEMPOTENCY_WINDOW", "IdempotencyStore", "RecordedRequest", "Replay", "fingerprint"]
 
 #: Idempotency keys are forgotten after this long (Stripe's docs: 24 hours).
 IDEMPOTENCY_WINDOW = 24 * 60 * 60
 
 
-@dataclass
 class RecordedRequest:
-    """A request the fake answered, decoded. ``api_key`` is masked: the log never holds a usable key."""
+    """A request the fake answered. ``api_key`` is masked: the log never holds a usable key.
 
-    method: str
-    path: str
-    params: dict[str, Any] | None
-    status: int
-    api_key: str | None
-    idempotency_key: str | None
-    stripe_version: str | None
-    request_id: str
-    #: The API version that answered (the registry's resolution of ``stripe_version``).
-    api_version: str | None = None
+    ``params`` are the decoded parameters (``None`` when the request was refused before they could be read).
+    The log keeps the request's form text and decodes it when ``params`` is first read: a suite's worth of
+    requests stays small.
+    """
+
+    __slots__ = (
+        "_params",
+        "_source",
+        "api_key",
+        "api_version",
+        "idempotency_key",
+        "method",
+        "path",
+        "request_id",
+        "status",
+        "stripe_version",
+    )
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        status: int,
+        api_key: str | None,
+        idempotency_key: str | None,
+        stripe_version: str | None,
+        request_id: str,
+        api_version: str | None = None,
+        params: dict[str, Any] | None = None,
+        source: tuple[str, Node | None] | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.api_key = api_key
+        self.idempotency_key = idempotency_key
+        self.stripe_version = stripe_version
+        self.request_id = request_id
+        #: The API version that answered (the registry's resolution of ``stripe_version``).
+        self.api_version = api_version
+        self._params = params
+        self._source = source
+
+    @property
+    def params(self) -> dict[str, Any] | None:
+        """The decoded parameters, or ``None``."""
+        if self._params is None and self._source is not None:
+            text, schema = self._source
+            self._params = codec.decode(parse_qsl(text, keep_blank_values=True), schema)
+            self._source = None
+        return self._params
+
+    def __repr__(self) -> str:
+        return (
+            f"RecordedRequest({self.method} {self.path} -> {self.status}, request_id={self.request_id!r}, "
+            f"api_key={self.api_key!r}, api_version={self.api_version!r})"
+        )
+
+
+def fingerprint(method: str, path: str, params: Mapping[str, Any]) -> bytes:
+    """What an idempotency key is bound to: the endpoint and the parameters, whatever order they came in.
+
+    A digest of the parameters as canonical JSON (keys sorted; lists keep their order), not the parameters
+    themselves: every POST of the SDK carries a key, and the records must stay small.
+    """
+    canonical = json.dumps([method, path, params], sort_keys=True, separators=(",", ":"), default=repr)
+    return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 @dataclass
 class _Record:
-    fingerprint: tuple[str, str, Mapping[str, Any]]
+    fingerprint: bytes
     created: int
     status: int = 0
-    # The first answer's body, compressed: a suite's worth of creates stays small, and a replay is rare.
-    packed: bytes | None = None
+    # The first answer's body, as sent (kept whole: compressing it cost more time than the memory was worth).
+    body: bytes | None = None
     request_id: str = ""
 
 
@@ -76,15 +137,15 @@ class IdempotencyStore:
         self,
         account: str,
         key: str,
-        fingerprint: tuple[str, str, Mapping[str, Any]],
+        fingerprint: bytes,
         now: int,
         request_id: str,
         answer: Callable[[], tuple[int, bytes]],
     ) -> tuple[int, bytes, Replay | None]:
         """Answer once per (account, key): ``(status, body, None)`` the first time, the replay afterwards.
 
-        ``fingerprint`` is what the key is bound to (method, path, decoded params, compared with ``==`` so
-        parameter order does not matter); another fingerprint with the same key is ``idempotency_error``.
+        ``fingerprint`` is what the key is bound to (see :func:`fingerprint`); another fingerprint with the same
+        key is ``idempotency_error``.
         """
         with self._lock:
             record = self._records.get((account, key))
@@ -93,10 +154,9 @@ class IdempotencyStore:
             if record is not None:
                 if record.fingerprint != fingerprint:
                     raise exceptions.idempotency_mismatch(key)
-                if record.packed is None:
+                if record.body is None:
                     raise exceptions.idempotency_in_progress()
-                body = zlib.decompress(record.packed)
-                return record.status, body, Replay(record.status, body, record.request_id)
+                return record.status, record.body, Replay(record.status, record.body, record.request_id)
             record = _Record(fingerprint=fingerprint, created=now, request_id=request_id)
             self._records[(account, key)] = record
         try:
@@ -107,5 +167,5 @@ class IdempotencyStore:
                 self._records.pop((account, key), None)
             raise
         with self._lock:
-            record.status, record.packed = status, zlib.compress(body, 1)
+            record.status, record.body = status, body
         return status, body, None

@@ -23,8 +23,9 @@ from pytest_checkout import codec, versions
 from pytest_checkout.errors import APIError, StripeError
 from pytest_checkout.fake import exceptions, urls
 from pytest_checkout.fake.backend import CheckoutFake, Stub
-from pytest_checkout.fake.httpstate import RecordedRequest
+from pytest_checkout.fake.httpstate import RecordedRequest, fingerprint
 from pytest_checkout.httputil import API_KEY, header, mask_key
+from pytest_checkout.schema.nodes import Node
 
 __all__ = ["MAX_BODY", "MAX_FIELDS", "FakeResponse", "StripeVersionWarning", "handle"]
 
@@ -76,15 +77,19 @@ def _api_key(headers: Mapping[str, str]) -> str:
     return key
 
 
-def _pairs(method: str, query: str, body: bytes) -> list[tuple[str, str]]:
-    text: str | bytes = query if method == "GET" else body
-    if isinstance(text, bytes):
-        if len(text) > MAX_BODY:
-            raise exceptions.body_too_large(MAX_BODY)
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise exceptions.body_not_utf8() from None
+def _form_text(method: str, query: str, body: bytes) -> str:
+    """The form-encoded parameters: the query of a GET, the body otherwise."""
+    if method == "GET":
+        return query
+    if len(body) > MAX_BODY:
+        raise exceptions.body_too_large(MAX_BODY)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise exceptions.body_not_utf8() from None
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
     try:
         return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except ValueError:
@@ -140,7 +145,8 @@ def handle(
     }
     idempotency_key = header(headers, "Idempotency-Key")
     api_key: str | None = None
-    params: dict[str, Any] | None = None
+    # What the log decodes when it is read: the form text and its schema, once the request got that far.
+    source: tuple[str, Node | None] | None = None
     fake.expire_due()
     try:
         api_key = _api_key(headers)
@@ -150,22 +156,31 @@ def handle(
             stub = urls.match_stub(fake.stubs, method, path)
             if stub is None:
                 raise exceptions.unrecognized_url(method, path)
-            params = codec.decode(_pairs(method, query, body_bytes))
+            text = _form_text(method, query, body_bytes)
+            params = codec.decode(_pairs(text))
+            source = (text, None)
             status, payload = _stub_answer(stub, params)
         else:
             route, parts = found
             parts = {name: unquote(value) for name, value in parts.items()}
-            decoded = params = codec.decode(_pairs(method, query, body_bytes), route.operation.params)
+            text = _form_text(method, query, body_bytes)
+            params = codec.decode(_pairs(text), route.operation.params)
+            source = (text, route.operation.params)
             account = fake.account(api_key)
 
             def answer() -> tuple[int, bytes]:
-                return 200, _dump(route.run(fake, account, parts, decoded))
+                return 200, _dump(route.run(fake, account, parts, params))
 
             if method == "POST" and idempotency_key is not None:
                 response_headers["Idempotency-Key"] = idempotency_key
             if method == "POST" and idempotency_key:
                 status, payload, replay = fake.idempotency.run(
-                    api_key, idempotency_key, (method, path, decoded), fake.clock.now(), request_id, answer
+                    api_key,
+                    idempotency_key,
+                    fingerprint(method, path, params),
+                    fake.clock.now(),
+                    request_id,
+                    answer,
                 )
                 if replay is not None:
                     response_headers["Idempotent-Replayed"] = "true"
@@ -184,13 +199,13 @@ def handle(
         RecordedRequest(
             method=method,
             path=path,
-            params=params,
             status=response.status,
             api_key=mask_key(api_key) if api_key else None,
             idempotency_key=idempotency_key,
             stripe_version=asked,
             request_id=request_id,
             api_version=resolved.version.name,
+            source=source,
         )
     )
     return response
