@@ -87,13 +87,16 @@ class RecordedRequest:
         )
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=repr)
+
+
 def fingerprint(method: str, path: str, params: Mapping[str, Any]) -> bytes:
     """What an idempotency key is bound to: the endpoint and the parameters, whatever order they came in.
 
     A digest of the parameters as canonical JSON (keys sorted; lists keep their order), not the parameters
     themselves: every POST of the SDK carries a key, and the records must stay small.
     """
-    canonical = json.dumps([method, path, params], sort_keys=True, separators=(",", ":"), default=repr)
+    canonical = _CANONICAL.encode([method, path, params])
     return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 

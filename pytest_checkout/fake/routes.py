@@ -52,8 +52,12 @@ class FakeResponse:
         return json.loads(self.body)
 
 
+# Made once: json.dumps with options builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
 def _dump(body: Mapping[str, Any]) -> bytes:
-    return json.dumps(body, separators=(",", ":")).encode()
+    return _ENCODER.encode(body).encode()
 
 
 def _api_key(headers: Mapping[str, str]) -> str:

@@ -91,6 +91,8 @@ class Rule:
 
 
 _RULES: list[Rule] = []
+# The same rules by operation: each request runs only its own, without scanning the others.
+_BY_OPERATION: dict[str, list[Rule]] = {}
 
 
 def rule(operation: str, certainty: Certainty) -> Callable[[RuleFunction], RuleFunction]:
@@ -101,6 +103,7 @@ def rule(operation: str, certainty: Certainty) -> Callable[[RuleFunction], RuleF
         if any(r.operation == operation and r.name == name for r in _RULES):
             raise ValueError(f"a rule {name!r} for {operation!r} is registered already")
         _RULES.append(Rule(operation, name, certainty, function))
+        _BY_OPERATION.setdefault(operation, []).append(_RULES[-1])
         return function
 
     return register
@@ -113,9 +116,7 @@ def run_rules(
 
     ``tolerate_errors``: the params are known to be malformed; a rule that trips over them is skipped.
     """
-    for registered in _RULES:
-        if registered.operation != operation:
-            continue
+    for registered in _BY_OPERATION.get(operation, ()):
         try:
             found = list(registered.check(params, context))
         except (TypeError, KeyError, AttributeError, ValueError, IndexError):
@@ -128,7 +129,7 @@ def run_rules(
 
 def rules_for(operation: str) -> tuple[Rule, ...]:
     """The registered rules of one operation, in the order they run."""
-    return tuple(r for r in _RULES if r.operation == operation)
+    return tuple(_BY_OPERATION.get(operation, ()))
 
 
 # -- Helpers the rules share ----------------------------------------------------------------------------------
