@@ -75,12 +75,24 @@ def checkout_client(checkout_fake: CheckoutFake, checkout_api_key: str) -> Itera
 
 @pytest.fixture
 def stripe_client(checkout_fake: CheckoutFake, checkout_api_key: str) -> Any:
-    """The official ``stripe.StripeClient``, bound to ``checkout_fake``, without retries."""
+    """The official ``stripe.StripeClient``, bound to ``checkout_fake``, without retries.
+
+    Its HTTP client is the in-process ``CheckoutHTTPClient`` (sync and async alike, no HTTP library in
+    between), and it pins ``Stripe-Version`` to the version the fake models, so the fake never warns.
+    """
     try:
         import stripe
     except ImportError:
         pytest.fail("the stripe_client fixture needs the official SDK: pip install stripe", pytrace=False)
-    return stripe.StripeClient(checkout_api_key, base_addresses={"api": checkout_fake.api_base}, max_network_retries=0)
+    from pytest_checkout.fake.transports.sdk_client import CheckoutHTTPClient
+
+    return stripe.StripeClient(
+        checkout_api_key,
+        base_addresses={"api": checkout_fake.api_base},
+        max_network_retries=0,
+        stripe_version=API_VERSION,
+        http_client=CheckoutHTTPClient(checkout_fake),
+    )
 
 
 @pytest.fixture

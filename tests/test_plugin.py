@@ -79,3 +79,48 @@ def test_marker_misuse_is_a_usage_error(pytester):
     result = pytester.runpytest_subprocess()
     result.stdout.fnmatch_lines(["*unknown arguments*sede*"])
     assert result.ret != 0
+
+
+def test_stripe_client_is_in_process_and_pinned_to_the_modelled_version(pytester):
+    pytester.makepyfile(
+        """
+        import asyncio
+
+        import pytest
+        import requests
+        import stripe
+
+        from pytest_checkout.fake.transports import CheckoutHTTPClient
+        from pytest_checkout.versions import API_VERSION
+
+        PARAMS = {"mode": "setup", "success_url": "https://shop.example/ok",
+                  "cancel_url": "https://shop.example/cart", "payment_method_types": ["card"]}
+
+        def test_sync_and_async(checkout_fake, stripe_client, monkeypatch):
+            def no_requests(*args, **kwargs):
+                raise AssertionError("the stripe_client fixture went through requests")
+
+            # Below the fake's own patch: any use of requests' adapter by the fixture would land here.
+            monkeypatch.setattr(requests.Session, "send", no_requests)
+            assert isinstance(stripe_client._requestor._client, CheckoutHTTPClient)
+            session = stripe_client.v1.checkout.sessions.create(params=PARAMS)
+            again = asyncio.run(stripe_client.v1.checkout.sessions.retrieve_async(session.id))
+            assert again.id == session.id
+            assert [r.stripe_version for r in checkout_fake.requests] == [API_VERSION, API_VERSION]
+            assert [r.status for r in checkout_fake.requests] == [200, 200]
+
+        def test_no_retries(checkout_fake, stripe_client):
+            with pytest.raises(stripe.InvalidRequestError):
+                stripe_client.v1.checkout.sessions.retrieve("cs_test_missing")
+            assert len(checkout_fake.requests) == 1
+
+        @pytest.mark.checkout(api_base="http://127.0.0.1:12119")
+        def test_the_marker_base(checkout_fake, stripe_client):
+            stripe_client.v1.checkout.sessions.list()
+            assert checkout_fake.api_base == "http://127.0.0.1:12119"
+            assert [r.path for r in checkout_fake.requests] == ["/v1/checkout/sessions"]
+        """
+    )
+    # The fake's version warning as an error: the fixture must never trigger it.
+    result = pytester.runpytest_subprocess("-W", "error::pytest_checkout.fake.StripeVersionWarning")
+    result.assert_outcomes(passed=3)

@@ -1,27 +1,26 @@
-"""``mock_checkout``: route Stripe's Checkout endpoints to a ``CheckoutFake`` through ``responses``."""
+"""``mock_checkout``: route every request for ``api_base`` to a ``CheckoutFake``, on every road the SDK takes.
+
+Activating puts the fake on a process-wide stack (``transports.activation``); while any fake is active, the
+adapters in ``transports`` answer requests under an active fake's ``api_base`` (requests, httpx sync and
+async, aiohttp, the SDK's urllib and pycurl clients) and send every other request on to whatever answered it
+before. See docs/transports.md.
+"""
 
 from __future__ import annotations
 
 import functools
 import inspect
-import re
-import threading
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable, Generator
 from types import TracebackType
 from typing import Any, TypeVar, overload
 
-import requests
-import responses
-
 from pytest_checkout.fake.backend import CheckoutFake
-from pytest_checkout.fake.routes import handle
+from pytest_checkout.fake.transports import activation
+from pytest_checkout.fake.transports.hosts import ApiBase
 
 __all__ = ["mock_checkout"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-_METHODS = ("GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS")
-# Activations patch requests' adapter one at a time, so nested and concurrent starts see a consistent chain.
-_ACTIVATION = threading.RLock()
 
 
 class mock_checkout:  # noqa: N801 - named like moto's mock_aws, which it follows
@@ -33,56 +32,56 @@ class mock_checkout:  # noqa: N801 - named like moto's mock_aws, which it follow
             stripe.checkout.Session.create(...)      # answered by ``fake``
             fake.complete(session.id)
 
-    Requests to other hosts go on to whatever was there before: an outer ``responses`` mock, an outer
-    ``mock_checkout`` for another ``api_base``, or the network. Nested activation is safe; the state of the fake
-    is reset when its activation ends. As a decorator, the wrapped function gets the fake as the keyword
-    argument ``checkout_fake`` if it has a parameter of that name.
+    Every spelling of the base's host is answered (case, a trailing dot, the default port), on every HTTP road:
+    requests, httpx (sync and async), aiohttp and the SDK's own clients. Requests to other hosts go on to
+    whatever was there before: an outer ``responses`` mock, an outer ``mock_checkout`` for another
+    ``api_base``, or the network. The innermost active fake answers, in every thread; fakes may stop in any
+    order. Entering the same ``mock_checkout`` again nests (the state is kept until the outermost exit); the
+    state of the fake is reset when its activation ends.
+
+    As a decorator it keeps the fake active for the whole of each call: of a function, of a coroutine (across
+    its awaits), and of a generator or an async generator (for the whole iteration). The wrapped function gets
+    the fake as the keyword argument ``checkout_fake`` if it has a parameter of that name.
     """
 
     def __init__(
         self, *, api_base: str = "https://api.stripe.com", seed: int | str = 0, now: int | float | None = None
     ):
-        if not re.match(r"^https?://[^/]+", api_base):
-            raise ValueError(f"api_base must be an http(s) URL such as 'https://api.stripe.com', got {api_base!r}")
-        self.api_base = api_base.rstrip("/")
+        self._base = ApiBase.parse(api_base)
+        self.api_base = self._base.url
         self.fake = CheckoutFake(seed=seed, now=now, api_base=self.api_base)
-        self._mock: responses.RequestsMock | None = None
+        self._entry: activation.Entry | None = None
         self._depth = 0
 
     def start(self) -> CheckoutFake:
         """Activate (as ``__enter__`` does); returns the fake."""
-        with _ACTIVATION:
+        with activation.LOCK:
             if self._depth == 0:
                 # Each activation starts from nothing, the clock included.
                 self.fake.reset(clock=True)
-                # Whatever answers requests right now (an outer mock, or the real adapter) answers the URLs that
-                # are not this fake's.
-                previous_send = requests.adapters.HTTPAdapter.send
-                mock = responses.RequestsMock(assert_all_requests_are_fired=False, real_adapter_send=previous_send)
-                prefix = re.compile(re.escape(self.api_base) + r"(/.*)?$")
-                for method in _METHODS:
-                    mock.add_callback(method, prefix, callback=self._callback, content_type=None)
-                mock.add_passthru(re.compile(r"^(?!" + re.escape(self.api_base) + r"(/|$)).*"))
-                mock.start()
-                self._mock = mock
+                self._entry = activation.push(self.fake, self._base)
             self._depth += 1
         return self.fake
 
     def stop(self) -> None:
-        """Deactivate, restoring what answered before, and reset the fake."""
-        with _ACTIVATION:
+        """Deactivate: this fake leaves the stack (wherever it is in it), and its state is reset.
+
+        When it was the last active fake, every patch is taken off. Stopping a mock that is not active does
+        nothing.
+        """
+        with activation.LOCK:
             if self._depth == 0:
                 return
             self._depth -= 1
-            if self._depth == 0 and self._mock is not None:
-                self._mock.stop()
-                self._mock.reset()
-                self._mock = None
+            if self._depth == 0 and self._entry is not None:
+                activation.remove(self._entry)
+                self._entry = None
                 self.fake.reset(clock=True)
 
-    def _callback(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
-        answer = handle(self.fake, request.method or "GET", request.url or "", dict(request.headers), request.body)
-        return answer.status, answer.headers, answer.body
+    @property
+    def active(self) -> bool:
+        """True between the first ``start`` and the matching last ``stop``."""
+        return self._depth > 0
 
     def __enter__(self) -> CheckoutFake:
         return self.start()
@@ -102,13 +101,62 @@ class mock_checkout:  # noqa: N801 - named like moto's mock_aws, which it follow
         """Use as a decorator: ``@mock_checkout()``."""
         if func is None:
             return self
+        if not callable(func):
+            raise TypeError(f"@mock_checkout() decorates a function, got {type(func).__name__}")
         wants_fake = "checkout_fake" in inspect.signature(func).parameters
+
+        def arguments(fake: CheckoutFake, kwargs: dict[str, Any]) -> dict[str, Any]:
+            if wants_fake:
+                kwargs["checkout_fake"] = fake
+            return kwargs
+
+        # One wrapper per kind of function: a plain wrapper would return a coroutine or a generator unstarted,
+        # leaving the block before the body ran.
+        if inspect.isasyncgenfunction(func):
+
+            @functools.wraps(func)
+            async def async_generator_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+                with self as fake:
+                    inner = func(*args, **arguments(fake, kwargs))
+                    try:
+                        value = await inner.__anext__()
+                        while True:
+                            try:
+                                sent = yield value
+                            except GeneratorExit:
+                                await inner.aclose()
+                                raise
+                            except BaseException as error:  # thrown in: hand it to the inner generator
+                                value = await inner.athrow(error)
+                            else:
+                                value = await inner.asend(sent)
+                    except StopAsyncIteration:
+                        return
+
+            return async_generator_wrapper  # type: ignore[return-value]
+
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def coroutine_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with self as fake:
+                    return await func(*args, **arguments(fake, kwargs))
+
+            return coroutine_wrapper  # type: ignore[return-value]
+
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def generator_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+                with self as fake:
+                    # ``yield from`` forwards send(), throw() and close(), and the return value.
+                    return (yield from func(*args, **arguments(fake, kwargs)))
+
+            return generator_wrapper  # type: ignore[return-value]
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with self as fake:
-                if wants_fake:
-                    kwargs["checkout_fake"] = fake
-                return func(*args, **kwargs)
+                return func(*args, **arguments(fake, kwargs))
 
         return wrapper  # type: ignore[return-value]
