@@ -11,21 +11,29 @@ side ``routes`` (the one handler), ``urls`` (routes as data), ``httpstate`` (ide
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pytest_checkout.fake.backend import Account, CheckoutFake, RecordedRequest, Stub
 from pytest_checkout.fake.clock import Clock
 from pytest_checkout.fake.events import EVENT_TYPES, Event, sign
 from pytest_checkout.fake.mock import mock_checkout
 from pytest_checkout.fake.routes import FakeResponse, StripeVersionWarning, handle
+from pytest_checkout.fake.transports import RequestRefusedError
 from pytest_checkout.fake.webhooks import WebhookRequest, WebhookResponse, webhook_request
+
+if TYPE_CHECKING:
+    from pytest_checkout.fake.transports.sdk_client import CheckoutHTTPClient
 
 __all__ = [
     "EVENT_TYPES",
     "Account",
     "CheckoutFake",
+    "CheckoutHTTPClient",
     "Clock",
     "Event",
     "FakeResponse",
     "RecordedRequest",
+    "RequestRefusedError",
     "StripeVersionWarning",
     "Stub",
     "WebhookRequest",
@@ -35,3 +43,12 @@ __all__ = [
     "sign",
     "webhook_request",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazily: defining the in-process SDK client imports stripe, which this package does not depend on.
+    if name == "CheckoutHTTPClient":
+        from pytest_checkout.fake.transports.sdk_client import CheckoutHTTPClient
+
+        return CheckoutHTTPClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -80,6 +80,26 @@ class RecordedRequest:
             self._source = None
         return self._params
 
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.method,
+            self.path,
+            self.params,
+            self.status,
+            self.api_key,
+            self.idempotency_key,
+            self.stripe_version,
+            self.request_id,
+            self.api_version,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RecordedRequest):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
+
     def __repr__(self) -> str:
         return (
             f"RecordedRequest({self.method} {self.path} -> {self.status}, request_id={self.request_id!r}, "
