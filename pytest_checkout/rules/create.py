@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pytest_checkout.codec import format_param
 from pytest_checkout.rules.registry import (
     RuleContext,
     Violation,
@@ -267,7 +268,7 @@ def payment_method_options_of_other_modes(params: Mapping[str, Any], context: Ru
     for keys, allowed in checks:
         value = _dig(options if isinstance(options, Mapping) else {}, *keys)
         if mode != allowed and value not in (None, "", []):
-            param = "payment_method_options" + "".join(f"[{k}]" for k in keys)
+            param = format_param(("payment_method_options", *keys))
             yield Violation(f"`{param}` can only be used in `{allowed}` mode.", param=param)
 
 
@@ -446,7 +447,7 @@ def _metadata_maps(params: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str
     for keys in _METADATA_PATHS:
         value = _dig(params, *keys)
         if isinstance(value, Mapping):
-            yield keys[0] + "".join(f"[{k}]" for k in keys[1:]), value
+            yield format_param(keys), value
     for index, item in _line_items(params):
         value = _dig(item, "price_data", "product_data", "metadata")
         if isinstance(value, Mapping):
