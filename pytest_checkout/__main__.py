@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="serve the fake over HTTP until Ctrl+C",
         description="Serve the fake of Stripe's Checkout Sessions endpoints over HTTP until Ctrl+C. Point a "
-        "Stripe client's API base at the printed URL. State lives in memory and is lost on exit.",
+        "Stripe client's API base at the printed URL. Tests play the customer and move the clock through the "
+        "helpers under /_pytest_checkout/ (see docs/served.md). State lives in memory and is lost on exit.",
     )
     serve_parser.add_argument(
         "--host",

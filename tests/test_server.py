@@ -1,4 +1,4 @@
-"""The fake over real HTTP: ``Server`` (a threaded wsgiref server around ``make_wsgi_app``) and the CLI.
+"""The fake over real HTTP: ``Server`` (a threaded HTTP/1.1 server around ``make_wsgi_app``) and the CLI.
 
 Every request goes to 127.0.0.1 on a port the operating system picked, with a timeout, so a broken server
 fails a test instead of hanging it. The clients are the official ``stripe`` SDK, this package's ``Client`` and
@@ -8,6 +8,7 @@ plain ``requests``; each test has its own server and fake.
 from __future__ import annotations
 
 import errno
+import http.client
 import io
 import json
 import queue
@@ -30,7 +31,7 @@ import stripe
 
 import pytest_checkout
 from pytest_checkout.__main__ import build_parser, main
-from pytest_checkout.fake import CheckoutFake, mock_checkout
+from pytest_checkout.fake import CheckoutFake, http11, mock_checkout
 from pytest_checkout.fake import server as server_module
 from pytest_checkout.fake.routes import MAX_BODY, handle
 from pytest_checkout.fake.server import DEFAULT_PORT, Server, banner, make_wsgi_app
@@ -472,7 +473,7 @@ def test_verbose_logs_a_line_per_request_without_the_key(capsys: pytest.CaptureF
 def test_a_client_that_stalls_mid_body_is_dropped_quietly(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(server_module._RequestHandler, "timeout", 0.3)
+    monkeypatch.setattr(http11.RequestHandler, "timeout", 0.3)
     with Server(port=0, now=NOW) as server:
         port = int(server.url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
@@ -504,7 +505,10 @@ def test_a_body_shorter_than_announced_is_passed_on_as_it_came(server: Server) -
         while chunk := raw.recv(65536):
             answer += chunk
     head, _, body = answer.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.0 400 Bad Request")
+    # HTTP/1.1 since the server keeps connections alive (wsgiref's answered HTTP/1.0); a connection whose body
+    # fell short cannot carry another request, so the answer says it closes.
+    assert head.startswith(b"HTTP/1.1 400 Bad Request")
+    assert b"\r\nConnection: close" in head
     assert json.loads(body)["error"]["message"].startswith("Missing required param")
     assert server.fake.requests[-1].params == {"mode": "payment"}
 
@@ -539,6 +543,335 @@ def test_header_values_go_back_byte_for_byte(server: Server) -> None:
     )
     assert answer.status_code == 200
     assert answer.headers["Idempotency-Key"] == key
+
+
+# --------------------------------------------------------------------------------------------- keep-alive
+
+
+def port_of(server: Server) -> int:
+    return int(server.url.rsplit(":", 1)[1])
+
+
+def read_answer(reader: io.BufferedReader, *, head: bool = False) -> tuple[str, dict[str, str], bytes]:
+    """One answer off a connection: status line, headers (lower-case names), exactly Content-Length bytes of body.
+
+    Reading exactly that many bytes is what lets the next answer on the connection be read at all: a wrong
+    Content-Length shows as a garbled status line of the next answer.
+    """
+    status = reader.readline().decode("latin-1").rstrip("\r\n")
+    headers: dict[str, str] = {}
+    while (line := reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    body = b"" if head else reader.read(int(headers["content-length"]))
+    return status, headers, body
+
+
+def raw_connection(server: Server) -> tuple[socket.socket, io.BufferedReader]:
+    raw = socket.create_connection(("127.0.0.1", port_of(server)), timeout=TIMEOUT)
+    return raw, raw.makefile("rb")
+
+
+AUTH = f"Authorization: Bearer {API_KEY}\r\n".encode()
+
+
+def test_the_sdk_and_a_requests_session_each_keep_one_connection(server: Server) -> None:
+    client = sdk(server)
+    for _ in range(5):
+        created = client.v1.checkout.sessions.create(PARAMS)
+        assert client.v1.checkout.sessions.retrieve(created.id).id == created.id
+    http = http_session()
+    for _ in range(5):
+        answer = http.get(server.url + "/v1/checkout/sessions", auth=(API_KEY, ""), timeout=TIMEOUT)
+        assert answer.status_code == 200
+        assert "connection" not in {k.lower() for k in answer.headers}  # HTTP/1.1: persistent unless told
+    assert len(server.fake.requests) == 15
+    assert server.connections_accepted == 2  # one per client, however many requests each sent
+
+
+def test_http_client_sends_every_request_over_one_socket(server: Server) -> None:
+    body = pytest_checkout.encode_body(PARAMS)
+    too_large = "a=" + "x" * (MAX_BODY + 10)  # drained by the server, so the connection survives its 413
+    steps = [
+        ("POST", "/v1/checkout/sessions", body, 200),
+        ("GET", "/v1/checkout/sessions?limit=1", None, 200),
+        ("HEAD", "/v1/checkout/sessions", None, 404),
+        ("GET", "/v1/unknown", None, 404),
+        ("DELETE", "/v1/checkout/sessions/cs_test_x", None, 404),
+        ("POST", "/v1/checkout/sessions", too_large, 413),
+        ("GET", "/_pytest_checkout/clock", None, 200),
+        ("POST", "/v1/checkout/sessions", "mode=payment", 400),
+    ]
+    connection = http.client.HTTPConnection("127.0.0.1", port_of(server), timeout=TIMEOUT)
+    sockets = []
+    try:
+        for method, path, data, status in steps * 2:
+            headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/x-www-form-urlencoded"}
+            connection.request(method, path, body=data, headers=headers)
+            sockets.append(connection.sock)
+            answer = connection.getresponse()
+            payload = answer.read()
+            assert (method, path, answer.status) == (method, path, status)
+            assert not answer.will_close
+            length = int(answer.getheader("Content-Length") or -1)
+            assert length > 0
+            if method == "HEAD":
+                assert payload == b""
+            else:
+                assert length == len(payload)
+                assert json.loads(payload)
+    finally:
+        connection.close()
+    assert len({id(s) for s in sockets}) == 1
+    assert server.connections_accepted == 1
+    assert [r.status for r in server.fake.requests] == [s for _, path, _, s in steps * 2 if "/v1/" in path]
+
+
+@pytest.mark.parametrize("option", [b"close", b"Close", b"TE, close"])
+def test_connection_close_is_honoured(server: Server, option: bytes) -> None:
+    raw, reader = raw_connection(server)
+    with raw, reader:
+        raw.sendall(
+            b"GET /v1/checkout/sessions HTTP/1.1\r\nHost: x\r\n" + AUTH + b"Connection: " + option + b"\r\n\r\n"
+        )
+        status, headers, body = read_answer(reader)
+        assert status == "HTTP/1.1 200 OK"
+        assert headers["connection"] == "close"
+        assert json.loads(body)["object"] == "list"
+        assert reader.read() == b""  # and the server did close it
+
+
+@pytest.mark.parametrize(("keep_alive", "stays_open"), [(False, False), (True, True)])
+def test_http_1_0_clients_keep_the_connection_only_if_they_ask(
+    server: Server, keep_alive: bool, stays_open: bool
+) -> None:
+    ask = b"Connection: keep-alive\r\n" if keep_alive else b""
+    raw, reader = raw_connection(server)
+    with raw, reader:
+        raw.sendall(b"GET /v1/checkout/sessions HTTP/1.0\r\n" + AUTH + ask + b"\r\n")
+        status, headers, _ = read_answer(reader)
+        assert status == "HTTP/1.1 200 OK"
+        assert headers["connection"] == ("keep-alive" if keep_alive else "close")
+        if stays_open:
+            raw.sendall(b"GET /v1/checkout/sessions HTTP/1.0\r\n" + AUTH + b"\r\n")
+            assert read_answer(reader)[1]["connection"] == "close"
+        assert reader.read() == b""
+    assert len(server.fake.requests) == (2 if stays_open else 1)
+
+
+def test_an_http_0_9_request_gets_the_body_alone(server: Server) -> None:
+    raw, reader = raw_connection(server)
+    with raw, reader:
+        raw.sendall(b"GET /_pytest_checkout/clock\r\n\r\n")  # the blank line, as http.server wants it too
+        assert json.loads(reader.read()) == {"object": "clock", "now": NOW}  # no status line, then closed
+
+
+def test_pipelined_requests_are_answered_in_order(server: Server) -> None:
+    raw, reader = raw_connection(server)
+    with raw, reader:
+        raw.sendall(
+            b"GET /v1/checkout/sessions HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n"
+            b"POST /v1/checkout/sessions HTTP/1.1\r\nHost: x\r\n" + AUTH + b"Transfer-Encoding: chunked\r\n\r\n"
+            b"5\r\nmode=\r\n7;ext=1\r\npayment\r\n0\r\nX-Trailer: 1\r\n\r\n"
+            b"HEAD /v1/checkout/sessions HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n"
+            b"GET /_pytest_checkout/clock HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        answers = [read_answer(reader), read_answer(reader), read_answer(reader, head=True), read_answer(reader)]
+    assert [a[0] for a in answers] == [
+        "HTTP/1.1 200 OK",
+        "HTTP/1.1 400 Bad Request",
+        "HTTP/1.1 404 Not Found",
+        "HTTP/1.1 200 OK",
+    ]
+    assert json.loads(answers[0][2])["object"] == "list"
+    # The chunked body arrived whole: the handler saw its one parameter and missed the others.
+    assert json.loads(answers[1][2])["error"]["message"].startswith("Missing required param")
+    assert server.fake.requests[1].params == {"mode": "payment"}
+    assert int(answers[2][1]["content-length"]) > 0
+    assert json.loads(answers[3][2]) == {"object": "clock", "now": NOW}
+    assert server.connections_accepted == 1
+
+
+def test_chunked_bodies_keep_the_connection(server: Server) -> None:
+    def chunks(text: str, size: int = 1000) -> Iterator[bytes]:
+        data = text.encode()
+        for start in range(0, len(data), size):
+            yield data[start : start + size]
+
+    connection = http.client.HTTPConnection("127.0.0.1", port_of(server), timeout=TIMEOUT)
+    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/x-www-form-urlencoded"}
+    statuses = []
+    try:
+        for body in (pytest_checkout.encode_body(PARAMS), "a=" + "x" * (MAX_BODY + 10)):
+            connection.request("POST", "/v1/checkout/sessions", body=chunks(body, 64 * 1024), headers=headers)
+            answer = connection.getresponse()
+            answer.read()
+            statuses.append(answer.status)
+        connection.request("GET", "/v1/checkout/sessions", headers=headers)
+        listed = json.loads(connection.getresponse().read())
+    finally:
+        connection.close()
+    assert statuses == [200, 413]
+    assert len(listed["data"]) == 1
+    assert server.connections_accepted == 1
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"Content-Length: twelve\r\n",
+        b"Content-Length: \xb2\r\n",  # a superscript two: a digit to str.isdigit(), not to HTTP
+        b"Content-Length: 12\r\nContent-Length: 13\r\n",
+        b"Content-Length: 12\r\nTransfer-Encoding: chunked\r\n",
+        b"Transfer-Encoding: gzip\r\n",
+    ],
+)
+def test_a_body_of_unknown_length_is_answered_and_the_connection_closed(server: Server, framing: bytes) -> None:
+    raw, reader = raw_connection(server)
+    with raw, reader:
+        body = b"c\r\nmode=payment\r\n0\r\n\r\n" if b"chunked" in framing else b"mode=payment"
+        raw.sendall(b"POST /v1/checkout/sessions HTTP/1.1\r\nHost: x\r\n" + AUTH + framing + b"\r\n" + body)
+        status, headers, _ = read_answer(reader)
+        assert status == "HTTP/1.1 400 Bad Request"  # the handler's answer to what arrived
+        assert headers["connection"] == "close"
+        assert reader.read() == b""
+
+
+def test_100_continue_is_sent_before_the_body(server: Server) -> None:
+    body = pytest_checkout.encode_body(PARAMS).encode()
+    raw, reader = raw_connection(server)
+    with raw, reader:
+        raw.sendall(
+            b"POST /v1/checkout/sessions HTTP/1.1\r\nHost: x\r\n"
+            + AUTH
+            + b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body)
+        )
+        assert reader.readline() == b"HTTP/1.1 100 Continue\r\n"
+        assert reader.readline() == b"\r\n"
+        raw.sendall(body)
+        status, _, answer = read_answer(reader)
+    assert status == "HTTP/1.1 200 OK"
+    assert json.loads(answer)["status"] == "open"
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        (b"Host x\r\n", "HTTP/1.1 400 Bad Request"),
+        (b"Bad Name: 1\r\n", "HTTP/1.1 400 Bad Request"),
+        (b"".join(b"X-H%d: 1\r\n" % n for n in range(101)), "HTTP/1.1 431 Request Header Fields Too Large"),
+        (b"X-Long: " + b"x" * 70_000 + b"\r\n", "HTTP/1.1 431 Request Header Fields Too Large"),
+    ],
+)
+def test_malformed_headers_get_an_error_and_a_closed_connection(
+    server: Server, headers: bytes, status: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw, reader = raw_connection(server)
+    with raw, reader:
+        raw.sendall(b"GET /v1/checkout/sessions HTTP/1.1\r\n" + headers + b"\r\n")
+        answer_status, answer_headers, _ = read_answer(reader)
+        assert reader.read() == b""
+    assert answer_status == status
+    assert answer_headers["connection"] == "close"
+    assert server.fake.requests == []
+    assert capsys.readouterr().err == ""
+
+
+def test_a_folded_header_and_an_absolute_url_are_read(server: Server) -> None:
+    raw, reader = raw_connection(server)
+    with raw, reader:
+        raw.sendall(
+            f"GET {server.url}/v1/checkout/sessions?limit=1 HTTP/1.1\r\nHost: x\r\n".encode()
+            + b"Authorization: Bearer\r\n "
+            + API_KEY.encode()
+            + b"\r\n\r\n"
+        )
+        status, _, _ = read_answer(reader)
+    assert status == "HTTP/1.1 200 OK"
+    [request] = server.fake.requests
+    assert (request.path, request.params) == ("/v1/checkout/sessions", {"limit": 1})
+
+
+def test_an_idle_connection_is_closed_after_the_timeout(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(http11.RequestHandler, "timeout", 0.3)
+    with Server(port=0, now=NOW) as server:
+        raw, reader = raw_connection(server)
+        with raw, reader:
+            raw.sendall(b"GET /v1/checkout/sessions HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n")
+            assert read_answer(reader)[0] == "HTTP/1.1 200 OK"
+            started = time.monotonic()
+            assert reader.read() == b""  # closed by the server, not by this test's own timeout
+            assert time.monotonic() - started < TIMEOUT / 2
+    assert capsys.readouterr().err == ""
+
+
+def test_shutdown_closes_kept_alive_connections() -> None:
+    server = Server(port=0, now=NOW).start()
+    url = server.url
+    try:
+        http = http_session()
+        assert http.get(url + "/v1/checkout/sessions", auth=(API_KEY, ""), timeout=TIMEOUT).ok
+        raw, reader = raw_connection(server)
+        with raw, reader:
+            raw.sendall(b"GET /v1/checkout/sessions HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n")
+            assert read_answer(reader)[0] == "HTTP/1.1 200 OK"
+            server.shutdown()
+            assert reader.read() == b""  # the idle connection was closed with the server
+        # The session's pooled connection is gone too: its next request cannot reach a stopped fake.
+        with pytest.raises(requests.ConnectionError):
+            http.get(url + "/v1/checkout/sessions", timeout=TIMEOUT)
+    finally:
+        server.shutdown()
+    assert len(server.fake.requests) == 2
+    assert server.connections_accepted == 2
+
+
+def test_a_request_in_flight_at_shutdown_is_answered_then_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    entered, release = threading.Event(), threading.Event()
+    real_handle = server_module.handle
+
+    def slow_handle(*args: Any) -> Any:
+        entered.set()
+        release.wait(TIMEOUT)
+        return real_handle(*args)
+
+    monkeypatch.setattr(server_module, "handle", slow_handle)
+    with Server(port=0, now=NOW) as server:
+        connection = http.client.HTTPConnection("127.0.0.1", port_of(server), timeout=TIMEOUT)
+        try:
+            connection.request("GET", "/v1/checkout/sessions", headers={"Authorization": f"Bearer {API_KEY}"})
+            assert entered.wait(TIMEOUT)
+            stopper = threading.Thread(target=server.shutdown)
+            stopper.start()
+            stopper.join(TIMEOUT)
+            assert not stopper.is_alive()  # shutdown does not wait for the request
+            release.set()
+            answer = connection.getresponse()
+            assert answer.status == 200
+            assert answer.getheader("Connection") == "close"
+            assert json.loads(answer.read())["object"] == "list"
+        finally:
+            release.set()
+            connection.close()
+
+
+def test_helpers_can_be_turned_off(server: Server) -> None:
+    with Server(port=0, now=NOW, test_helpers=False) as bare:
+        off = http_session().get(bare.url + "/_pytest_checkout/clock", auth=(API_KEY, ""), timeout=TIMEOUT)
+    on = http_session().get(server.url + "/_pytest_checkout/clock", timeout=TIMEOUT)
+    assert off.status_code == 404
+    assert off.json()["error"]["message"].startswith("Unrecognized request URL (GET: /_pytest_checkout/clock)")
+    assert (on.status_code, on.json()) == (200, {"object": "clock", "now": NOW})
+
+
+def test_the_wsgi_app_answers_the_helpers_under_wsgirefs_validator() -> None:
+    fake = CheckoutFake(seed=0, now=NOW)
+    status, headers, payload = call_wsgi(fake, "GET", "/_pytest_checkout/clock")
+    assert status == "200 OK"
+    assert headers["Content-Length"] == str(len(payload))
+    assert json.loads(payload) == {"object": "clock", "now": NOW}
 
 
 # --------------------------------------------------------------------------------------------- the command line

@@ -1,4 +1,4 @@
-"""The fake over real HTTP: a WSGI app around ``routes.handle`` and a small threaded server to run it.
+"""The fake over real HTTP: a WSGI app around ``routes.handle`` and a small threaded HTTP/1.1 server to run it.
 
 For code under test that runs in another process (a dev server, a container, a test suite in another
 language), point its Stripe base URL at ``Server.url``::
@@ -8,29 +8,30 @@ language), point its Stripe base URL at ``Server.url``::
         ...
         server.fake.complete(session_id)
 
-or from a shell: ``python -m pytest_checkout serve --port 12111``.
+or from a shell: ``python -m pytest_checkout serve --port 12111``. A test that is not in Python plays the
+customer and moves the clock over HTTP too, under ``/_pytest_checkout/`` (see ``testhelpers``).
 
 The WSGI app only translates between WSGI and ``handle``: every answer, error and limit is the handler's, so
-the server and ``mock_checkout`` answer the same request with the same bytes.
+the server and ``mock_checkout`` answer the same request with the same bytes. The server keeps connections
+open between requests (HTTP/1.1 keep-alive), as Stripe's own API does, so a client's connection pool is used
+as it would be against Stripe.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import re
-import socket
-import socketserver
 import string
 import sys
 import threading
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-from pytest_checkout.fake.backend import CheckoutFake, mask_key
+from pytest_checkout.fake import testhelpers
+from pytest_checkout.fake.backend import CheckoutFake
+from pytest_checkout.fake.http11 import CHUNK, DRAIN_LIMIT, REQUEST_TIMEOUT, ThreadingHTTPServer
 from pytest_checkout.fake.routes import MAX_BODY, handle
 from pytest_checkout.versions import API_VERSION
 
@@ -42,21 +43,12 @@ __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "REQUEST_TIMEOUT", "Server", "banner"
 DEFAULT_HOST = "127.0.0.1"
 #: stripe-mock's port, so tooling set up for it finds this fake at the same address.
 DEFAULT_PORT = 12111
-#: Seconds a connection may stay silent (while sending its request) before the server gives up on it.
-REQUEST_TIMEOUT = 30.0
 
 # RFC 3986 pchar (unreserved letters, digits and "-._~" are always kept by ``quote``): what a path may carry
 # unescaped. "%" is not among them: PATH_INFO arrives decoded, so a literal "%" must travel as "%25" again.
 _PATH_SAFE = "/:@!$&'()*+,;="
 # A query string arrives still percent-encoded; only bytes that are not printable ASCII need escaping.
 _QUERY_SAFE = string.punctuation
-# Drain at most this much of a body beyond what is read, so a client sending a too-large body still gets to
-# read the handler's 413 instead of a connection reset; past it the connection is simply closed.
-_DRAIN_LIMIT = 16 * MAX_BODY
-_CHUNK = 64 * 1024
-# API keys as they may appear anywhere in a log line (a key pasted into a query string, say).
-_KEY_LIKE = re.compile(r"\b(?:sk|rk|pk)_(?:test|live)_[0-9A-Za-z]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _wsgi_bytes(value: str) -> bytes:
@@ -73,14 +65,14 @@ def _header_name(key: str) -> str:
     return key.replace("_", "-").title()
 
 
-def _request_url(environ: WSGIEnvironment) -> str:
+def _request_target(environ: WSGIEnvironment) -> tuple[str, str]:
     # PATH_INFO is percent-decoded and then latin-1 decoded by the server; re-encoding the bytes gives the path
     # as a client sends it, so the handler's own unquoting of the session id decodes UTF-8 exactly once. Only
     # an encoded "/" (%2F) cannot be told from a real one: WSGI loses that distinction.
     # SCRIPT_NAME is left out on purpose: mounted under a prefix, the app still sees Stripe's /v1/... paths.
     path = quote(_wsgi_bytes(environ.get("PATH_INFO") or "/"), safe=_PATH_SAFE) or "/"
     query = quote(_wsgi_bytes(environ.get("QUERY_STRING") or ""), safe=_QUERY_SAFE)
-    return f"{path}?{query}" if query else path
+    return path, query
 
 
 def _request_headers(environ: WSGIEnvironment) -> dict[str, str]:
@@ -109,14 +101,14 @@ def _read_body(environ: WSGIEnvironment) -> bytes:
     got = 0
     try:
         while got < wanted:
-            chunk = stream.read(min(_CHUNK, wanted - got))
+            chunk = stream.read(min(CHUNK, wanted - got))
             if not chunk:
                 break  # the client sent less than it announced
             parts.append(chunk)
             got += len(chunk)
         drained = got
-        while drained < min(length, _DRAIN_LIMIT):
-            chunk = stream.read(min(_CHUNK, length - drained))
+        while drained < min(length, DRAIN_LIMIT):
+            chunk = stream.read(min(CHUNK, length - drained))
             if not chunk:
                 break
             drained += len(chunk)
@@ -144,67 +136,31 @@ def _native(value: str) -> str:
     return value
 
 
-def make_wsgi_app(fake: CheckoutFake) -> WSGIApplication:
+def make_wsgi_app(fake: CheckoutFake, *, test_helpers: bool = True) -> WSGIApplication:
     """A WSGI application answering Stripe's Checkout endpoints from ``fake`` through ``routes.handle``.
 
-    It runs under any WSGI server (``Server`` uses wsgiref's); all behaviour is the handler's.
+    It runs under any WSGI server (``Server`` runs it under its own HTTP/1.1 one); every answer under ``/v1/``
+    is the handler's. With ``test_helpers`` (the default) it also answers the test's helpers under
+    ``/_pytest_checkout/`` (complete a session, move the clock, list events, ...; see ``testhelpers``), a
+    prefix no Stripe path can have.
     """
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD") or "GET"
-        answer = handle(fake, method, _request_url(environ), _request_headers(environ), _read_body(environ))
-        headers = [(name, _native(value)) for name, value in answer.headers.items()]
-        if not any(name.lower() == "content-length" for name, _ in headers):
-            headers.append(("Content-Length", str(len(answer.body))))
-        start_response(_status_line(answer.status), headers)
+        path, query = _request_target(environ)
+        headers = _request_headers(environ)
+        body = _read_body(environ)
+        answer = testhelpers.answer(fake, method, path, query, body, headers) if test_helpers else None
+        if answer is None:
+            answer = handle(fake, method, f"{path}?{query}" if query else path, headers, body)
+        response_headers = [(name, _native(value)) for name, value in answer.headers.items()]
+        if not any(name.lower() == "content-length" for name, _ in response_headers):
+            response_headers.append(("Content-Length", str(len(answer.body))))
+        start_response(_status_line(answer.status), response_headers)
         # HTTP forbids a body in the answer to HEAD (its headers, Content-Length included, stay as for GET).
         return [] if method.upper() == "HEAD" else [answer.body]
 
     return app
-
-
-def _redact(line: str) -> str:
-    line = _KEY_LIKE.sub(lambda m: mask_key(m.group()), line)
-    # A request line is the client's text: escape control characters so it cannot forge log lines.
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", line)
-
-
-class _RequestHandler(WSGIRequestHandler):
-    """wsgiref's handler with a socket timeout and logging that is off unless the server is verbose."""
-
-    timeout = REQUEST_TIMEOUT
-    server: _ThreadingWSGIServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # Only the request line, status and size are ever logged, never headers (so never Authorization); keys
-        # that a client put into the URL itself are masked too.
-        if not self.server.verbose:
-            return
-        text = _redact(format % args)
-        sys.stderr.write(f"{self.address_string()} - [{self.log_date_time_string()}] {text}\n")
-
-
-class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    """wsgiref's server, one daemon thread per request (a stuck client never holds up the others or exit)."""
-
-    daemon_threads = True
-    # Bursts of parallel clients (a test's worker threads) queue instead of being refused.
-    request_queue_size = 64
-
-    def __init__(self, address: tuple[str, int], verbose: bool) -> None:
-        self.verbose = verbose
-        # Must be known before the base class makes the socket.
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        super().__init__(address, _RequestHandler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind looks the host up with socket.getfqdn, which can wait on DNS for seconds;
-        # the bound address is all the WSGI environ needs.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
-        self.setup_environ()
 
 
 def _is_loopback(host: str) -> bool:
@@ -215,7 +171,7 @@ def _is_loopback(host: str) -> bool:
 
 
 class Server:
-    """A ``CheckoutFake`` served over HTTP by a threaded wsgiref server.
+    """A ``CheckoutFake`` served over HTTP/1.1 (keep-alive) by a threaded server, one thread per connection.
 
     ``port=0`` takes a free port; ``url`` tells the address once listening. As a context manager it serves
     from a background thread::
@@ -225,7 +181,8 @@ class Server:
 
     ``fake`` serves an existing fake; otherwise a new one is made from ``seed`` and ``now`` (and its
     ``api_base`` set to ``url``). ``verbose`` logs one line per request to stderr. Any host may be bound, but
-    one that is not loopback gets a warning on stderr: the fake takes any well-formed key.
+    one that is not loopback gets a warning on stderr: the fake takes any well-formed key. ``test_helpers``
+    (default on) also answers the test's helpers under ``/_pytest_checkout/`` (see ``testhelpers``).
     """
 
     def __init__(
@@ -237,13 +194,16 @@ class Server:
         seed: int | str = 0,
         now: int | float | None = None,
         verbose: bool = False,
+        test_helpers: bool = True,
     ) -> None:
         self.host = host
         self.port = port
         self.verbose = verbose
+        self.test_helpers = test_helpers
         self._owns_fake = fake is None
         self.fake = fake if fake is not None else CheckoutFake(seed=seed, now=now)
-        self._httpd: _ThreadingWSGIServer | None = None
+        self._httpd: ThreadingHTTPServer | None = None
+        self._accepted_before = 0
         self._thread: threading.Thread | None = None
         self._looping = False
         self._stopping = False
@@ -262,12 +222,23 @@ class Server:
         host = str(host)
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
-    def _bind(self) -> _ThreadingWSGIServer:
+    @property
+    def connections_accepted(self) -> int:
+        """How many TCP connections the server has accepted, over every time it listened.
+
+        A client that keeps its connection alive (``requests.Session``, the official SDK, ``httpx.Client``)
+        makes one for many requests.
+        """
+        with self._lock:
+            httpd = self._httpd
+            return self._accepted_before + (httpd.accepted if httpd is not None else 0)
+
+    def _bind(self) -> ThreadingHTTPServer:
         with self._lock:
             if self._httpd is not None:
                 return self._httpd
-            httpd = _ThreadingWSGIServer((self.host, self.port), self.verbose)
-            httpd.set_app(make_wsgi_app(self.fake))
+            app = make_wsgi_app(self.fake, test_helpers=self.test_helpers)
+            httpd = ThreadingHTTPServer((self.host, self.port), app, self.verbose)
             self._httpd = httpd
             self._stopping = False
         if self._owns_fake:
@@ -307,7 +278,7 @@ class Server:
         finally:
             self._close(httpd)
 
-    def _loop(self, httpd: _ThreadingWSGIServer) -> None:
+    def _loop(self, httpd: ThreadingHTTPServer) -> None:
         # socketserver's shutdown() waits for a loop that is running or about to run; it would wait forever
         # for one that never starts. Deciding under one lock whether the loop runs and whether shutdown()
         # waits for it closes that gap.
@@ -324,6 +295,9 @@ class Server:
     def shutdown(self) -> None:
         """Stop serving and close the socket; safe to call more than once. Requests in flight finish.
 
+        Kept-alive connections waiting for their next request are closed as well; one whose request is being
+        answered closes after that answer.
+
         Call it from another thread than the one in ``serve_forever`` (the context manager does).
         """
         with self._lock:
@@ -339,10 +313,11 @@ class Server:
             thread.join()
         self._close(httpd)
 
-    def _close(self, httpd: _ThreadingWSGIServer) -> None:
+    def _close(self, httpd: ThreadingHTTPServer) -> None:
         with self._lock:
             if self._httpd is httpd:
                 self._httpd = None
+                self._accepted_before += httpd.accepted
         httpd.server_close()
 
     def __enter__(self) -> Server:
