@@ -101,6 +101,8 @@ class Resolved(NamedTuple):
 
 
 _REGISTRY: dict[str, ApiVersion] = {}
+# Header -> its resolution, filled as requests arrive (emptied when a version is registered).
+_RESOLVED: dict[str, Resolved] = {}
 
 
 def register(version: ApiVersion) -> ApiVersion:
@@ -108,6 +110,7 @@ def register(version: ApiVersion) -> ApiVersion:
     if version.name in _REGISTRY:
         raise ValueError(f"API version {version.name} is registered already")
     _REGISTRY[version.name] = version
+    _RESOLVED.clear()
     return version
 
 
@@ -141,6 +144,16 @@ def resolve(stripe_version: str | None) -> Resolved:
     """
     if not stripe_version:
         return Resolved(DEFAULT, True)
+    cached = _RESOLVED.get(stripe_version)
+    if cached is not None:
+        return cached
+    resolved = _resolve(stripe_version)
+    if len(_RESOLVED) < 1024:  # every request names its version: resolve each header once
+        _RESOLVED[stripe_version] = resolved
+    return resolved
+
+
+def _resolve(stripe_version: str) -> Resolved:
     found = _REGISTRY.get(stripe_version)
     if found is not None:
         return Resolved(found, True)

