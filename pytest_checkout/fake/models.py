@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_checkout.codec import MAPPINGS
 from pytest_checkout.fake.shapes import Packer, blank, present_keys
 from pytest_checkout.versions import DEFAULT
 
@@ -51,7 +52,7 @@ def filter_values(get: Any) -> dict[str, str]:
         if isinstance(value, str) and value:
             out[name] = value
     details = get("customer_details") or {}
-    email = details.get("email") if isinstance(details, Mapping) else None
+    email = details.get("email") if isinstance(details, MAPPINGS) else None
     if isinstance(email, str) and email:
         out["customer_details.email"] = email
     return out

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pytest_checkout.codec import MAPPINGS
 from pytest_checkout.schema import nodes
 
 __all__ = ["Packer", "blank", "present_keys", "shape", "shared"]
@@ -56,7 +57,7 @@ def shape(node: nodes.Node, value: Any) -> Any:
     """``value`` fitted to ``node``: objects get every present key (from ``value`` or blank) and lose others."""
     if value is None:
         return blank(node) if not node.nullable else None
-    if isinstance(node, nodes.Object) and node.properties and isinstance(value, Mapping):
+    if isinstance(node, nodes.Object) and node.properties and isinstance(value, MAPPINGS):
         out = {}
         for key in present_keys(node):
             out[key] = shape(node.properties[key], value.get(key))
@@ -69,7 +70,7 @@ def shape(node: nodes.Node, value: Any) -> Any:
         return [shape(node.items, item) for item in value]
     if isinstance(node, nodes.AnyOf):
         for option in node.options:
-            if isinstance(option, nodes.Object) and isinstance(value, Mapping):
+            if isinstance(option, nodes.Object) and isinstance(value, MAPPINGS):
                 return shape(option, value)
         return value
     return value

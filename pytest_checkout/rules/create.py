@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pytest_checkout.codec import format_param
+from pytest_checkout.codec import MAPPINGS, format_param
 from pytest_checkout.rules.registry import (
     RuleContext,
     Violation,
@@ -112,7 +112,7 @@ def price_data_product_and_amount(params: Mapping[str, Any], context: RuleContex
     """
     for index, item in _line_items(params):
         data = item.get("price_data")
-        if not isinstance(data, Mapping):
+        if not isinstance(data, MAPPINGS):
             continue
         at = f"line_items[{index}][price_data]"
         for first, second in (("product", "product_data"), ("unit_amount", "unit_amount_decimal")):
@@ -208,7 +208,7 @@ def adjustable_quantity_bounds(params: Mapping[str, Any], context: RuleContext) 
     """``adjustable_quantity``: minimum >= 0, maximum <= 999999, minimum <= maximum (wording of the last a guess)."""
     for index, item in _line_items(params):
         adjustable = item.get("adjustable_quantity")
-        if not isinstance(adjustable, Mapping):
+        if not isinstance(adjustable, MAPPINGS):
             continue
         at = f"line_items[{index}][adjustable_quantity]"
         minimum, maximum = adjustable.get("minimum"), adjustable.get("maximum")
@@ -266,7 +266,7 @@ def payment_method_options_of_other_modes(params: Mapping[str, Any], context: Ru
         (("acss_debit", "mandate_options", "default_for"), "setup"),
     )
     for keys, allowed in checks:
-        value = _dig(options if isinstance(options, Mapping) else {}, *keys)
+        value = _dig(options if isinstance(options, MAPPINGS) else {}, *keys)
         if mode != allowed and value not in (None, "", []):
             param = format_param(("payment_method_options", *keys))
             yield Violation(f"`{param}` can only be used in `{allowed}` mode.", param=param)
@@ -305,7 +305,7 @@ def discount_exists(params: Mapping[str, Any], context: RuleContext) -> Iterator
     if context.coupons is None or not isinstance(discounts, list):
         return
     for index, discount in enumerate(discounts):
-        if not isinstance(discount, Mapping):
+        if not isinstance(discount, MAPPINGS):
             continue
         at = f"discounts[{index}]"
         coupon_id, code_id = discount.get("coupon"), discount.get("promotion_code")
@@ -392,7 +392,7 @@ def wechat_pay_client(params: Mapping[str, Any], context: RuleContext) -> Iterat
 def payment_method_option_ranges(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """konbini ``expires_after_days`` 1..60, pix ``expires_after_seconds`` 10..1209600 (wording as for quantity)."""
     options = params.get("payment_method_options")
-    if not isinstance(options, Mapping):
+    if not isinstance(options, MAPPINGS):
         return
     yield from _integer_bounds(
         _dig(options, "konbini", "expires_after_days"),
@@ -446,16 +446,16 @@ _METADATA_PATHS = (
 def _metadata_maps(params: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
     for keys in _METADATA_PATHS:
         value = _dig(params, *keys)
-        if isinstance(value, Mapping):
+        if isinstance(value, MAPPINGS):
             yield format_param(keys), value
     for index, item in _line_items(params):
         value = _dig(item, "price_data", "product_data", "metadata")
-        if isinstance(value, Mapping):
+        if isinstance(value, MAPPINGS):
             yield f"line_items[{index}][price_data][product_data][metadata]", value
     options = params.get("shipping_options")
     for index, option in enumerate(options if isinstance(options, list) else []):
-        value = _dig(option, "shipping_rate_data", "metadata") if isinstance(option, Mapping) else None
-        if isinstance(value, Mapping):
+        value = _dig(option, "shipping_rate_data", "metadata") if isinstance(option, MAPPINGS) else None
+        if isinstance(value, MAPPINGS):
             yield f"shipping_options[{index}][shipping_rate_data][metadata]", value
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from pytest_checkout.codec import MAPPINGS
 from pytest_checkout.rules.tables import _EMAIL, SESSION_ID_PLACEHOLDER, ZERO_DECIMAL_CURRENCIES
 
 Certainty = Literal["seen", "docs", "spec", "guess"]
@@ -157,7 +158,7 @@ def _line_items(params: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]
     items = params.get("line_items")
     if not isinstance(items, list):
         return []
-    return [(i, item) for i, item in enumerate(items) if isinstance(item, Mapping)]
+    return [(i, item) for i, item in enumerate(items) if isinstance(item, MAPPINGS)]
 
 
 def _given(params: Mapping[str, Any], key: str) -> bool:
@@ -168,7 +169,7 @@ def _given(params: Mapping[str, Any], key: str) -> bool:
 def _dig(params: Mapping[str, Any], *keys: str) -> Any:
     value: Any = params
     for key in keys:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, MAPPINGS):
             return None
         value = value.get(key)
     return value
@@ -198,7 +199,7 @@ def _price_facts(item: Mapping[str, Any], context: RuleContext) -> _PriceFacts |
 
 def _work_out_price_facts(item: Mapping[str, Any], context: RuleContext) -> _PriceFacts | None:
     data = item.get("price_data")
-    if isinstance(data, Mapping):
+    if isinstance(data, MAPPINGS):
         amount: Decimal | None = None
         if isinstance(data.get("unit_amount"), int):
             amount = Decimal(data["unit_amount"])
