@@ -14,6 +14,7 @@ from pytest_checkout import rules
 from pytest_checkout.fake.clock import Clock
 from pytest_checkout.fake.ids import IdFactory
 from pytest_checkout.fake.models import PRICE_BLANK, SESSION_BLANK, Account
+from pytest_checkout.fake.render import list_object
 from pytest_checkout.fake.shapes import shape
 from pytest_checkout.versions import DEFAULT
 
@@ -378,12 +379,7 @@ class Builder:
                     # Unverified: one month as 30 days; the fake does not model calendar months.
                     "current_period_end": now + 30 * 24 * 3600,
                     "customer": customer,
-                    "items": {
-                        "object": "list",
-                        "data": items,
-                        "has_more": False,
-                        "url": f"/v1/subscription_items?subscription={subscription_id}",
-                    },
+                    "items": list_object(items, False, f"/v1/subscription_items?subscription={subscription_id}"),
                     "livemode": bool(session.get("livemode")),
                     "metadata": {},
                     "start_date": now,

@@ -42,6 +42,7 @@ from pytest_checkout import codec
 from pytest_checkout.errors import StripeError
 from pytest_checkout.fake.backend import CheckoutFake
 from pytest_checkout.fake.events import EVENT_TYPES
+from pytest_checkout.fake.render import list_object
 from pytest_checkout.fake.routes import MAX_BODY, FakeResponse
 
 __all__ = ["ENDPOINTS", "PREFIX", "Endpoint", "answer"]
@@ -337,7 +338,7 @@ def _events(fake: CheckoutFake, call: _Call) -> Any:
             raise _invalid(f"Invalid type: must be one of {', '.join(EVENT_TYPES)}, got {_shown(value)}.", "type")
         wanted.append(value)
     events = [event.to_dict() for event in list(fake.events) if not wanted or event.type in wanted]
-    return {"object": "list", "data": events, "has_more": False, "url": f"{PREFIX}/events"}
+    return list_object(events, False, f"{PREFIX}/events")
 
 
 def _add_price(fake: CheckoutFake, call: _Call) -> Any:
@@ -454,12 +455,7 @@ def _listing() -> list[str]:
 
 
 def _index() -> dict[str, Any]:
-    return {
-        "object": "list",
-        "data": [{"method": e.method, "path": e.path, "summary": e.summary} for e in ENDPOINTS],
-        "has_more": False,
-        "url": PREFIX,
-    }
+    return list_object([{"method": e.method, "path": e.path, "summary": e.summary} for e in ENDPOINTS], False, PREFIX)
 
 
 # --------------------------------------------------------------------------------------------- the answer
