@@ -183,7 +183,7 @@ class CannedHTTPClient(stripe.HTTPClient):
         return self._post if method.upper() == "POST" else self._get
 
     def request_stream(self, method: str, url: str, headers: Any, post_data: Any = None, *, _usage: Any = None) -> Any:
-        raise NotImplementedError
+        raise NotImplementedError("the floor answers create and retrieve; the benchmark never streams")
 
     def close(self) -> None:
         pass

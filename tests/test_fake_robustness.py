@@ -103,6 +103,6 @@ def test_eight_threads_creating_two_hundred_sessions_each():
 def test_the_fast_form_parser_reads_what_parse_qsl_reads(text: str):
     from urllib.parse import parse_qsl
 
-    from pytest_checkout.fake.routes import _pairs
+    from pytest_checkout.httputil import parse_form
 
-    assert _pairs(text) == parse_qsl(text, keep_blank_values=True)
+    assert parse_form(text) == parse_qsl(text, keep_blank_values=True)

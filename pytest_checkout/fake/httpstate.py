@@ -12,10 +12,10 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
 
 from pytest_checkout import codec
 from pytest_checkout.fake import exceptions
+from pytest_checkout.httputil import parse_form
 from pytest_checkout.schema.nodes import Node
 
 __all__ = ["IDEMPOTENCY_WINDOW", "IdempotencyStore", "RecordedRequest", "Replay", "fingerprint"]
@@ -76,7 +76,7 @@ class RecordedRequest:
         """The decoded parameters, or ``None``."""
         if self._params is None and self._source is not None:
             text, schema = self._source
-            self._params = codec.decode(parse_qsl(text, keep_blank_values=True), schema)
+            self._params = codec.decode(parse_form(text), schema)
             self._source = None
         return self._params
 

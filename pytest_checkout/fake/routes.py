@@ -17,14 +17,14 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, unquote_plus, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pytest_checkout import codec, versions
 from pytest_checkout.errors import APIError, StripeError
 from pytest_checkout.fake import exceptions, urls
 from pytest_checkout.fake.backend import CheckoutFake, Stub
 from pytest_checkout.fake.httpstate import RecordedRequest, fingerprint
-from pytest_checkout.httputil import API_KEY, header, mask_key
+from pytest_checkout.httputil import API_KEY, header, mask_key, parse_form
 from pytest_checkout.schema.nodes import Node
 
 __all__ = ["MAX_BODY", "MAX_FIELDS", "FakeResponse", "StripeVersionWarning", "handle"]
@@ -94,27 +94,10 @@ def _form_text(method: str, query: str, body: bytes) -> str:
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
-    """``parse_qsl(text, keep_blank_values=True)``, with its ``max_num_fields`` cap, in a quarter of the time.
-
-    The SDK leaves brackets unescaped, so most names need no unquoting; only parts with ``%`` or ``+`` go
-    through ``unquote_plus`` (which is what ``parse_qsl`` does with every part). A test holds the two equal.
-    """
-    if not text:
-        return []
-    parts = text.split("&")
-    if len(parts) > MAX_FIELDS:
-        raise exceptions.too_many_parameters(MAX_FIELDS)
-    out = []
-    for part in parts:
-        if not part:
-            continue
-        name, _, value = part.partition("=")
-        if "%" in name or "+" in name:
-            name = unquote_plus(name, errors="replace")
-        if "%" in value or "+" in value:
-            value = unquote_plus(value, errors="replace")
-        out.append((name, value))
-    return out
+    try:
+        return parse_form(text, MAX_FIELDS)
+    except ValueError:
+        raise exceptions.too_many_parameters(MAX_FIELDS) from None
 
 
 def _warn_version(fake: CheckoutFake, asked: str | None, resolved: versions.Resolved) -> None:

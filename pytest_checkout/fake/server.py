@@ -24,7 +24,6 @@ import string
 import sys
 import threading
 from collections.abc import Callable, Iterable
-from http import HTTPStatus
 from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -33,6 +32,7 @@ from pytest_checkout.fake import testhelpers
 from pytest_checkout.fake.backend import CheckoutFake
 from pytest_checkout.fake.http11 import CHUNK, DRAIN_LIMIT, REQUEST_TIMEOUT, ThreadingHTTPServer
 from pytest_checkout.fake.routes import MAX_BODY, handle
+from pytest_checkout.httputil import reason_phrase
 from pytest_checkout.versions import API_VERSION
 
 if TYPE_CHECKING:
@@ -119,14 +119,6 @@ def _read_body(environ: WSGIEnvironment) -> bytes:
     return b"".join(parts)
 
 
-def _status_line(status: int) -> str:
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Unknown"
-    return f"{status} {phrase}"
-
-
 def _native(value: str) -> str:
     # WSGI wants header values as latin-1 native strings; anything wider travels as its UTF-8 bytes.
     try:
@@ -156,7 +148,7 @@ def make_wsgi_app(fake: CheckoutFake, *, test_helpers: bool = True) -> WSGIAppli
         response_headers = [(name, _native(value)) for name, value in answer.headers.items()]
         if not any(name.lower() == "content-length" for name, _ in response_headers):
             response_headers.append(("Content-Length", str(len(answer.body))))
-        start_response(_status_line(answer.status), response_headers)
+        start_response(f"{answer.status} {reason_phrase(answer.status)}", response_headers)
         # HTTP forbids a body in the answer to HEAD (its headers, Content-Length included, stay as for GET).
         return [] if method.upper() == "HEAD" else [answer.body]
 

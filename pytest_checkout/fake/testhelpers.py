@@ -36,7 +36,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
 from pytest_checkout import codec
 from pytest_checkout.errors import StripeError
@@ -44,6 +44,7 @@ from pytest_checkout.fake.backend import CheckoutFake
 from pytest_checkout.fake.events import EVENT_TYPES
 from pytest_checkout.fake.render import list_object
 from pytest_checkout.fake.routes import MAX_BODY, FakeResponse
+from pytest_checkout.httputil import header, parse_form
 
 __all__ = ["ENDPOINTS", "PREFIX", "Endpoint", "answer"]
 
@@ -222,10 +223,7 @@ class _Call:
 
 
 def _media_type(headers: Mapping[str, str]) -> str:
-    for name, value in headers.items():
-        if name.lower() == "content-type":
-            return value.partition(";")[0].strip().lower()
-    return ""
+    return (header(headers, "Content-Type") or "").partition(";")[0].strip().lower()
 
 
 def _body_params(body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
@@ -257,7 +255,7 @@ def _body_params(body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
 
 def _pairs(text: str) -> list[tuple[str, str]]:
     try:
-        return parse_qsl(text, keep_blank_values=True, max_num_fields=_MAX_FIELDS)
+        return parse_form(text, _MAX_FIELDS)
     except ValueError:
         raise _invalid(f"Invalid request: more than {_MAX_FIELDS} parameters.") from None
 

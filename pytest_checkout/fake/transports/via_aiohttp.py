@@ -13,21 +13,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from http import HTTPStatus
 from typing import Any
 
 from pytest_checkout.fake.transports import activation
+from pytest_checkout.httputil import reason_phrase
 
 __all__ = ["install"]
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
 
 
 class _Request:
@@ -130,7 +123,7 @@ class _FakeTransport(asyncio.Transport):
         except BaseException as error:
             self._loop.call_soon(self._lose, error)
             return
-        head = [f"HTTP/1.1 {result.status} {_reason(result.status)}"]
+        head = [f"HTTP/1.1 {result.status} {reason_phrase(result.status)}"]
         head += [f"{name}: {value}" for name, value in result.headers.items()]
         head += [f"Content-Length: {len(result.body)}", "Connection: close", "", ""]
         self._feed("\r\n".join(head).encode("latin-1") + result.body)

@@ -10,7 +10,6 @@ nothing, since ``activation.lookup`` already knows which fake answers. URLs no f
 from __future__ import annotations
 
 from collections.abc import Callable
-from http import HTTPStatus
 from io import BytesIO
 from typing import Any
 
@@ -21,15 +20,9 @@ from urllib3 import HTTPResponse
 from urllib3.util.retry import Retry
 
 from pytest_checkout.fake.transports import activation
+from pytest_checkout.httputil import reason_phrase
 
 __all__ = ["current", "install"]
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
 
 
 class _FakeRequestsMock(responses.RequestsMock):
@@ -57,7 +50,7 @@ class _FakeRequestsMock(responses.RequestsMock):
             body=BytesIO(result.body),
             headers=headers,
             status=result.status,
-            reason=_reason(result.status),
+            reason=reason_phrase(result.status, ""),
             preload_content=False,
             decode_content=False,
             request_method=method,
