@@ -211,3 +211,13 @@ def test_the_top_level_exports_the_fake_not_its_http_internals():
         pytest_checkout.__all__
     )
     assert not {"handle", "FakeResponse", "ROUTES", "IdempotencyStore"} & set(pytest_checkout.__all__)
+
+
+def test_the_suites_guard_refuses_the_network():
+    # tests/conftest.py guards every test: a request the fake did not answer fails instead of leaving.
+    import socket
+
+    with pytest.raises(OSError, match="test guard"):
+        socket.create_connection(("api.stripe.com", 443), timeout=1)
+    with socket.socket() as sock, pytest.raises(OSError, match="test guard"):
+        sock.connect(("192.0.2.1", 443))

@@ -349,7 +349,6 @@ def test_the_default_clients_are_the_ones_the_roads_cover() -> None:
     assert stripe._http_client._default_async_client is stripe.HTTPXClient
 
 
-@pytest.mark.skipif(not HAS_PYCURL, reason="pycurl is not installed: the real PycurlClient cannot be made")
 def test_the_real_pycurl_client_is_answered(network: NetworkGuard) -> None:
     with mock_checkout() as fake:
         client = stripe.StripeClient(API_KEY, max_network_retries=0, http_client=stripe.PycurlClient())
