@@ -1076,6 +1076,42 @@ class TestIdempotency:
         assert header(error, "Stripe-Should-Retry") == "false"
         assert len(fake.sessions) == 1
 
+    def test_the_same_params_in_another_order_replay_and_a_reordered_list_does_not(self, fake: CheckoutFake) -> None:
+        # What a key is bound to is the set of parameters, not the order the client wrote them in; the order of
+        # a list's items is part of the request.
+        for price in ("price_a", "price_b"):
+            fake.add_price(id=price, unit_amount=1000, currency="usd")
+        base = ["mode=payment", "success_url=https%3A%2F%2Fx.example%2Fok", "cancel_url=https%3A%2F%2Fx.example%2Fno"]
+        items = [
+            "line_items[0][price]=price_a",
+            "line_items[0][quantity]=1",
+            "line_items[1][price]=price_b",
+            "line_items[1][quantity]=2",
+        ]
+        swapped = [item.replace("price_a", "price_c").replace("price_b", "price_a") for item in items]
+        swapped = [item.replace("price_c", "price_b") for item in swapped]
+
+        def post(fields: list[str]) -> requests.Response:
+            return requests.post(
+                "https://api.stripe.com/v1/checkout/sessions",
+                data="&".join(fields),
+                headers={
+                    "Authorization": f"Bearer {API_KEY}",
+                    "Idempotency-Key": "k-1",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
+
+        first = post(base + items)
+        again = post(items[::-1] + base[::-1])
+        other = post(base + swapped)
+        assert first.status_code == again.status_code == 200
+        assert again.json()["id"] == first.json()["id"]
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert other.status_code == 400
+        assert other.json()["error"]["type"] == "idempotency_error"
+        assert len(fake.sessions) == 1
+
     def test_a_request_that_failed_validation_does_not_use_up_its_key(
         self, fake: CheckoutFake, client: stripe.StripeClient
     ) -> None:

@@ -7,10 +7,10 @@ requests as they arrived. The backend never reads either; ``routes.handle`` writ
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from pytest_checkout import codec
@@ -107,16 +107,16 @@ class RecordedRequest:
         )
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=repr)
+def fingerprint(method: str, path: str, pairs: Sequence[tuple[str, str]]) -> bytes:
+    """What an idempotency key is bound to: the endpoint and the form fields, whatever order they came in.
 
-
-def fingerprint(method: str, path: str, params: Mapping[str, Any]) -> bytes:
-    """What an idempotency key is bound to: the endpoint and the parameters, whatever order they came in.
-
-    A digest of the parameters as canonical JSON (keys sorted; lists keep their order), not the parameters
-    themselves: every POST of the SDK carries a key, and the records must stay small.
+    The fields as the client sent them (name, value), sorted by name only: fields in another order are the
+    same request, while the values of a repeated name (``expand[]=a&expand[]=b``) keep their order, as a
+    list's items do. A digest, not the fields themselves: every POST of the SDK carries a key, and the records
+    must stay small. Unverified: whether Stripe also counts two spellings of one value (``5``, ``05``) or of
+    one list (``a[0]=``, ``a[]=``) as the same request is not known; here they differ.
     """
-    canonical = _CANONICAL.encode([method, path, params])
+    canonical = repr((method, path, sorted(pairs, key=itemgetter(0))))
     return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 

@@ -168,7 +168,8 @@ def handle(
             route, parts = found
             parts = {name: unquote(value) for name, value in parts.items()}
             text = _form_text(method, query, body_bytes)
-            params = codec.decode(_pairs(text), route.operation.params)
+            pairs = _pairs(text)
+            params = codec.decode(pairs, route.operation.params)
             source = (text, route.operation.params)
             account = fake.account(api_key)
 
@@ -181,7 +182,7 @@ def handle(
                 status, payload, replay = fake.idempotency.run(
                     api_key,
                     idempotency_key,
-                    fingerprint(method, path, params),
+                    fingerprint(method, path, pairs),
                     fake.clock.now(),
                     request_id,
                     answer,

@@ -13,7 +13,8 @@ values be one object: a stored session costs a fraction of a dict's memory, and 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from pytest_checkout.codec import MAPPINGS
@@ -82,13 +83,28 @@ class Packer:
     def __init__(self, keys: Iterable[str]) -> None:
         self.keys = tuple(keys)
         self.index = {key: i for i, key in enumerate(self.keys)}
+        # Every create packs a session and its items: one C call reads the values, then the few shared ones
+        # are replaced by their positions.
+        self._values: Callable[[Mapping[str, Any]], Any] = itemgetter(*self.keys) if self.keys else lambda _: ()
+        self._shared_positions: dict[frozenset[str], tuple[int, ...]] = {}
 
     def pack(self, value: Mapping[str, Any], *, share: frozenset[str] = frozenset()) -> tuple[Any, ...]:
         """The values of ``value`` in key order; those of the keys in ``share`` go through ``shared``.
 
         A missing key is a bug in what built ``value`` and raises ``KeyError``.
         """
-        return tuple(shared(value[key]) if key in share else value[key] for key in self.keys)
+        values = self._values(value)
+        if len(self.keys) == 1:
+            values = (values,)
+        if not share:
+            return tuple(values)
+        positions = self._shared_positions.get(share)
+        if positions is None:
+            positions = self._shared_positions[share] = tuple(i for i, key in enumerate(self.keys) if key in share)
+        out = list(values)
+        for i in positions:
+            out[i] = shared(out[i])
+        return tuple(out)
 
     def unpack(self, packed: tuple[Any, ...]) -> dict[str, Any]:
         """The dict again (a new one each time; nested values are shared, so callers must not mutate them)."""

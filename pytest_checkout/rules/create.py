@@ -35,6 +35,9 @@ from pytest_checkout.rules.tables import (
     UNIT_AMOUNT_DECIMAL_PLACES,
 )
 
+#: What the rules about line items need (see ``rule``'s ``needs``).
+LINE_ITEMS = ("line_items",)
+
 
 @rule("create", "docs")
 def line_items_per_mode(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
@@ -57,7 +60,7 @@ def setup_needs_payment_method_types(params: Mapping[str, Any], context: RuleCon
         )
 
 
-@rule("create", "docs")
+@rule("create", "docs", needs=("currency",))
 def setup_currency_only_with_acss_debit(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """In setup mode ``currency`` only goes with acss_debit (docs; wording a guess)."""
     if _mode(params) == "setup" and _given(params, "currency") and "acss_debit" not in _payment_method_types(params):
@@ -67,7 +70,7 @@ def setup_currency_only_with_acss_debit(params: Mapping[str, Any], context: Rule
         )
 
 
-@rule("create", "seen")
+@rule("create", "seen", needs=LINE_ITEMS)
 def line_item_quantity(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """Each line item needs a ``quantity`` of at least 1."""
     for index, item in _line_items(params):
@@ -79,7 +82,7 @@ def line_item_quantity(params: Mapping[str, Any], context: RuleContext) -> Itera
             yield from _integer_bounds(item["quantity"], 1, None, f"line_items[{index}][quantity]")
 
 
-@rule("create", "docs")
+@rule("create", "docs", needs=LINE_ITEMS)
 def line_item_price_or_price_data(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """Exactly one of ``price`` / ``price_data`` per line item (both: wording a guess; neither: seen)."""
     for index, item in _line_items(params):
@@ -93,7 +96,7 @@ def line_item_price_or_price_data(params: Mapping[str, Any], context: RuleContex
             )
 
 
-@rule("create", "seen")
+@rule("create", "seen", needs=LINE_ITEMS)
 def line_item_price_exists(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """A ``price`` id must name a price the account has (only checked when the context knows the prices)."""
     if context.prices is None:
@@ -104,7 +107,7 @@ def line_item_price_exists(params: Mapping[str, Any], context: RuleContext) -> I
             yield Violation(f"No such price: '{price}'", param=f"line_items[{index}][price]", code="resource_missing")
 
 
-@rule("create", "docs")
+@rule("create", "docs", needs=LINE_ITEMS)
 def price_data_product_and_amount(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``price_data``: one of product / product_data, one of unit_amount (>= 0) / unit_amount_decimal.
 
@@ -146,7 +149,7 @@ def _check_decimal(text: str, param: str) -> Iterator[Violation]:
         )
 
 
-@rule("create", "seen")
+@rule("create", "seen", needs=LINE_ITEMS)
 def recurring_prices_per_mode(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """payment mode takes no recurring price; subscription mode needs at least one (both seen)."""
     mode = _mode(params)
@@ -168,7 +171,7 @@ def recurring_prices_per_mode(params: Mapping[str, Any], context: RuleContext) -
         )
 
 
-@rule("create", "docs")
+@rule("create", "docs", needs=LINE_ITEMS)
 def subscription_item_counts(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """subscription mode: at most 20 recurring and 20 one-time line items (docs; wording a guess)."""
     if _mode(params) != "subscription":
@@ -185,7 +188,7 @@ def subscription_item_counts(params: Mapping[str, Any], context: RuleContext) ->
             )
 
 
-@rule("create", "docs")
+@rule("create", "docs", needs=LINE_ITEMS)
 def line_items_share_currency(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """All line items share one currency (docs; wording a guess)."""
     currencies: dict[str, int] = {}
@@ -203,7 +206,7 @@ def line_items_share_currency(params: Mapping[str, Any], context: RuleContext) -
         )
 
 
-@rule("create", "docs")
+@rule("create", "docs", needs=LINE_ITEMS)
 def adjustable_quantity_bounds(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``adjustable_quantity``: minimum >= 0, maximum <= 999999, minimum <= maximum (wording of the last a guess)."""
     for index, item in _line_items(params):
@@ -231,14 +234,14 @@ MODE_ONLY: Mapping[str, str] = {
 }
 
 
-@rule("create", "seen")
+@rule("create", "seen", needs=("submit_type",))
 def submit_type_with_subscription_data(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``submit_type`` and ``subscription_data`` exclude each other (seen; checked before the mode rule)."""
     if _given(params, "submit_type") and _given(params, "subscription_data"):
         yield Violation(_one_of("submit_type", "subscription_data"))
 
 
-@rule("create", "seen")
+@rule("create", "seen", needs=tuple(MODE_ONLY))
 def parameters_of_other_modes(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """Parameters that belong to one mode (``payment_intent_data``: seen; ``customer_creation``: seen; others guess)."""
     mode = _mode(params)
@@ -253,7 +256,7 @@ def parameters_of_other_modes(params: Mapping[str, Any], context: RuleContext) -
             yield Violation(f"You can not pass `{name}` in `{mode}` mode.", param=name)
 
 
-@rule("create", "docs")
+@rule("create", "docs", needs=("payment_method_options",))
 def payment_method_options_of_other_modes(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """Card installments only in payment mode; acss_debit currency and default_for only in setup (wording a guess)."""
     mode = _mode(params)
@@ -272,21 +275,21 @@ def payment_method_options_of_other_modes(params: Mapping[str, Any], context: Ru
             yield Violation(f"`{param}` can only be used in `{allowed}` mode.", param=param)
 
 
-@rule("create", "seen")
+@rule("create", "seen", needs=("customer",))
 def customer_or_customer_email(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``customer`` excludes ``customer_email``."""
     if _given(params, "customer") and _given(params, "customer_email"):
         yield Violation(_one_of("customer", "customer_email"))
 
 
-@rule("create", "seen")
+@rule("create", "seen", needs=("customer_update",))
 def customer_update_needs_customer(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``customer_update`` needs ``customer``."""
     if _given(params, "customer_update") and not _given(params, "customer"):
         yield Violation("`customer_update` can only be used with `customer`.", param="customer_update")
 
 
-@rule("create", "seen")
+@rule("create", "seen", needs=("customer",))
 def customer_exists(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """A ``customer`` id must name a customer the account has (only when the context knows the customers)."""
     customer = params.get("customer")
@@ -294,7 +297,7 @@ def customer_exists(params: Mapping[str, Any], context: RuleContext) -> Iterator
         yield Violation(f"No such customer: '{customer}'", param="customer", code="resource_missing")
 
 
-@rule("create", "guess")
+@rule("create", "guess", needs=("discounts",))
 def discount_exists(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """A discount names one coupon or one promotion code the account has, in the session's currency.
 
@@ -335,14 +338,14 @@ def discount_exists(params: Mapping[str, Any], context: RuleContext) -> Iterator
             )
 
 
-@rule("create", "seen")
+@rule("create", "seen", needs=("discounts",))
 def promotion_codes_or_discounts(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``allow_promotion_codes`` excludes ``discounts``."""
     if params.get("allow_promotion_codes") is True and _given(params, "discounts"):
         yield Violation(_one_of("allow_promotion_codes", "discounts"))
 
 
-@rule("create", "seen")
+@rule("create", "seen", needs=("tax_id_collection",))
 def tax_id_collection_with_customer(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """Tax ID collection for an existing customer needs ``customer_update[name]=auto``."""
     if (
@@ -357,7 +360,7 @@ def tax_id_collection_with_customer(params: Mapping[str, Any], context: RuleCont
         )
 
 
-@rule("create", "seen")
+@rule("create", "seen", needs=("expires_at",))
 def expires_at_window(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``expires_at`` lies 30 minutes to 24 hours after creation (too late: seen; too early: wording a guess)."""
     expires_at = params.get("expires_at")
@@ -377,7 +380,7 @@ def expires_at_window(params: Mapping[str, Any], context: RuleContext) -> Iterat
         )
 
 
-@rule("create", "seen")
+@rule("create", "seen", needs=("payment_method_types",))
 def wechat_pay_client(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """wechat_pay in ``payment_method_types`` needs ``payment_method_options[wechat_pay][client]=web``."""
     client = _dig(params, "payment_method_options", "wechat_pay", "client")
@@ -388,7 +391,7 @@ def wechat_pay_client(params: Mapping[str, Any], context: RuleContext) -> Iterat
         )
 
 
-@rule("create", "docs")
+@rule("create", "docs", needs=("payment_method_options",))
 def payment_method_option_ranges(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """konbini ``expires_after_days`` 1..60, pix ``expires_after_seconds`` 10..1209600 (wording as for quantity)."""
     options = params.get("payment_method_options")
@@ -406,7 +409,7 @@ def payment_method_option_ranges(params: Mapping[str, Any], context: RuleContext
     )
 
 
-@rule("create", "docs")
+@rule("create", "docs", needs=("payment_method_types",))
 def payment_method_currencies(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """Each payment method accepts only some currencies (docs; wording a guess)."""
     currency = _session_currency(params, context)
@@ -459,7 +462,11 @@ def _metadata_maps(params: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str
             yield f"shipping_options[{index}][shipping_rate_data][metadata]", value
 
 
-@rule("create", "seen")
+#: The top-level params under which _metadata_maps finds metadata.
+_METADATA_ROOTS = (*(keys[0] for keys in _METADATA_PATHS), "line_items", "shipping_options")
+
+
+@rule("create", "seen", needs=_METADATA_ROOTS)
 def metadata_limits(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """At most 50 keys, keys of at most 40 characters without brackets, string values of at most 500.
 
@@ -493,7 +500,7 @@ def metadata_limits(params: Mapping[str, Any], context: RuleContext) -> Iterator
                 )
 
 
-@rule("create", "docs")
+@rule("create", "docs", needs=LINE_ITEMS)
 def minimum_total(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """payment mode: the total must reach the currency's minimum charge (seen for usd)."""
     if _mode(params) != "payment":

@@ -102,6 +102,9 @@ class Rule:
     name: str
     certainty: Certainty
     check: RuleFunction
+    #: Top-level params of which at least one must be there for the rule to have anything to say; the rule is
+    #: not run otherwise (empty: always run). A test holds every rule to it over the rule tests' params.
+    needs: tuple[str, ...] = ()
 
 
 _RULES: list[Rule] = []
@@ -109,14 +112,20 @@ _RULES: list[Rule] = []
 _BY_OPERATION: dict[str, list[Rule]] = {}
 
 
-def rule(operation: str, certainty: Certainty) -> Callable[[RuleFunction], RuleFunction]:
-    """Register a rule; rules run in the order they are defined here."""
+def rule(
+    operation: str, certainty: Certainty, *, needs: tuple[str, ...] = ()
+) -> Callable[[RuleFunction], RuleFunction]:
+    """Register a rule; rules run in the order they are defined here.
+
+    ``needs``: the top-level params the rule reads; it runs only when one of them is given (not None). Every
+    request of the fake runs the rules, and most requests give few of the params most rules are about.
+    """
 
     def register(function: RuleFunction) -> RuleFunction:
         name = function.__name__
         if any(r.operation == operation and r.name == name for r in _RULES):
             raise ValueError(f"a rule {name!r} for {operation!r} is registered already")
-        _RULES.append(Rule(operation, name, certainty, function))
+        _RULES.append(Rule(operation, name, certainty, function, needs))
         _BY_OPERATION.setdefault(operation, []).append(_RULES[-1])
         return function
 
@@ -130,7 +139,14 @@ def run_rules(
 
     ``tolerate_errors``: the params are known to be malformed; a rule that trips over them is skipped.
     """
+    get = params.get
     for registered in _BY_OPERATION.get(operation, ()):
+        if registered.needs:
+            for key in registered.needs:
+                if get(key) is not None:
+                    break
+            else:
+                continue
         try:
             found = list(registered.check(params, context))
         except (TypeError, KeyError, AttributeError, ValueError, IndexError):
