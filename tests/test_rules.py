@@ -607,7 +607,6 @@ def test_every_registered_create_rule_has_a_case():
     assert not missing, f"rules without an accept/reject case: {sorted(missing)}"
 
 
-
 def test_a_rule_skipped_for_want_of_what_it_needs_has_nothing_to_say():
     # run_rules skips a rule none of whose `needs` params is given. Run every guarded rule itself over every
     # request of the cases, with what it needs taken out: it must find nothing, or the skip hides an error.
@@ -626,6 +625,7 @@ def test_a_rule_skipped_for_want_of_what_it_needs_has_nothing_to_say():
             stripped = {k: v for k, v in request.items() if k not in registered.needs}
             found = list(registered.check(stripped, context))
             assert not found, (registered.name, stripped, found)
+
 
 def test_known_prices_count_in_the_rules():
     context = RuleContext(
