@@ -13,7 +13,6 @@ guess.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,51 +97,60 @@ def missing_message(param: str) -> str:
     return f"Missing required param: {param}."
 
 
-def _walk(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
-    """Every structural problem of ``value`` against ``node``, outermost first."""
-    # Param paths are written only where a problem is found: this walk runs on every request of the fake.
-    if value is None:
-        return
-    if isinstance(node, nodes.Removed):
-        yield _removed_problem(node, path)
-        return
-    if isinstance(value, str) and value == "" and not isinstance(node, nodes.String):
-        if not node.emptyable:
-            param = codec.format_param(path)
-            yield Problem(empty_string_message(param), param=param, code="parameter_invalid_empty")
-        return
-    check = _CHECKS[type(node)]
-    yield from check(node, value, path)
+# The walk is compiled: each schema node at each position gets a closure that knows its limits, enum, format,
+# array limit and metadata exemption beforehand, so a request pays only for checking its own values. A
+# position is a path with every list index 0 and every map key "*" (what schema_path and the tables read);
+# children are compiled the first time a request has them. A checker appends what it finds to ``out``.
+
+Checker = Callable[[Any, Path, list[Problem]], None]
 
 
-def _check_string(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
+def _compile(node: nodes.Node, position: Path) -> Checker:
+    return _COMPILERS[type(node)](node, position)
+
+
+def _child(children: dict[Any, Checker], key: Any, node: nodes.Node, position: Path) -> Checker:
+    found = children.get(key)
+    if found is None:
+        found = children[key] = _compile(node, position)
+    return found
+
+
+def _empty_problem(path: Path) -> Problem:
+    param = codec.format_param(path)
+    return Problem(empty_string_message(param), param=param, code="parameter_invalid_empty")
+
+
+def _compile_string(node: nodes.Node, position: Path) -> Checker:
     assert isinstance(node, nodes.String)
-    if not isinstance(value, str):
-        param = codec.format_param(path)
-        # Unverified: Stripe's wording for a hash or list where a string belongs was not found.
-        yield Problem(f"Invalid string: {value!r}", param=param)
-        return
-    if value == "":
-        if not node.emptyable and not _in_metadata(path):
-            param = codec.format_param(path)
-            yield Problem(empty_string_message(param), param=param, code="parameter_invalid_empty")
-        return
-    kind = _format_of(path)
-    too_long = node.max_length is not None and len(value) > node.max_length
-    if too_long or (node.enum is not None and value not in node.enum) or kind is not None:
-        yield from _string_problems(node, value, path, kind)
+    string = node
+    max_length = node.max_length
+    enum = frozenset(node.enum) if node.enum is not None else None
+    kind = _format_of(position)
+    emptyable = node.emptyable or _in_metadata(position)
+
+    def check(value: Any, path: Path, out: list[Problem]) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str):
+            # Unverified: Stripe's wording for a hash or list where a string belongs was not found.
+            out.append(Problem(f"Invalid string: {value!r}", param=codec.format_param(path)))
+        elif value == "":
+            if not emptyable:
+                out.append(_empty_problem(path))
+        elif (
+            kind is not None
+            or (max_length is not None and len(value) > max_length)
+            or (enum is not None and value not in enum)
+        ):
+            out.extend(_string_problems(string, value, path, kind))
+
+    return check
 
 
-# The last parameter name of each path in rules.FIELD_FORMATS: a cheap test before building the schema path.
-_FORMAT_NAMES = frozenset(re.findall(r"\w+", p)[-1] for p in rules.FIELD_FORMATS)
-
-
-def _format_of(path: Path) -> str | None:
-    """``url`` or ``email`` when the parameter at ``path`` must be one (rules.FIELD_FORMATS), else None."""
-    named = [step for step in path if isinstance(step, str)]
-    if not named or named[-1] not in _FORMAT_NAMES:
-        return None
-    return rules.FIELD_FORMATS.get(rules.schema_path(path))
+def _format_of(position: Path) -> str | None:
+    """``url`` or ``email`` when the parameter at ``position`` must be one (rules.FIELD_FORMATS), else None."""
+    return rules.FIELD_FORMATS.get(rules.schema_path(position))
 
 
 def _string_problems(node: nodes.String, value: str, path: Path, kind: str | None) -> Iterator[Problem]:
@@ -161,108 +169,173 @@ def _string_problems(node: nodes.String, value: str, path: Path, kind: str | Non
             yield Problem(found.message, param=found.param, code=found.code, source=found.rule)
 
 
-def _check_scalar(expected: type[Any], what: str) -> Callable[[nodes.Node, Any, Path], Iterator[Problem]]:
-    def check(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
-        # The codec has already turned wire strings into numbers and booleans; what is left here is a
-        # container where a scalar belongs. Unverified wording.
-        if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
-            yield Problem(f"Invalid {what}: {value!r}", param=codec.format_param(path))
+def _compile_scalar(expected: type[Any] | tuple[type[Any], ...], what: str) -> Callable[[nodes.Node, Path], Checker]:
+    def compile_scalar(node: nodes.Node, position: Path) -> Checker:
+        emptyable = node.emptyable
+        reject_bool = expected is not bool
+
+        def check(value: Any, path: Path, out: list[Problem]) -> None:
+            if value is None:
+                return
+            if isinstance(value, str) and value == "":
+                if not emptyable:
+                    out.append(_empty_problem(path))
+            # The codec has already turned wire strings into numbers and booleans; what is left here is a
+            # container where a scalar belongs. Unverified wording.
+            elif not isinstance(value, expected) or (reject_bool and isinstance(value, bool)):
+                out.append(Problem(f"Invalid {what}: {value!r}", param=codec.format_param(path)))
+
+        return check
+
+    return compile_scalar
+
+
+def _compile_object(node: nodes.Node, position: Path) -> Checker:
+    assert isinstance(node, nodes.Object)
+    properties = node.properties
+    required = tuple(sorted(node.required))
+    order = {key: index for index, key in enumerate(properties)}
+    emptyable = node.emptyable
+    children: dict[Any, Checker] = {}
+
+    def check(value: Any, path: Path, out: list[Problem]) -> None:
+        if value is None:
+            return
+        if isinstance(value, str) and value == "":
+            if not emptyable:
+                out.append(_empty_problem(path))
+            return
+        if not isinstance(value, MAPPINGS):
+            # Unverified wording: a scalar where Stripe expects a hash.
+            out.append(Problem("Invalid hash", param=codec.format_param(path) or None))
+            return
+        unknown = [k for k in value if k not in properties]
+        if unknown:
+            names = [codec.format_param((*path, k)) for k in unknown]
+            out.append(
+                Problem(
+                    f"Received unknown {_plural('parameter', len(names))}: {', '.join(names)}",
+                    param=names[0],
+                    code="parameter_unknown",
+                )
+            )
+        for key in required:
+            if value.get(key) is None:
+                name = codec.format_param((*path, key))
+                out.append(Problem(missing_message(name), param=name, code="parameter_missing"))
+        # The given keys in the schema's order (Stripe reports the first problem in that order): sorting the
+        # few keys a request has is cheaper than walking every property the schema has.
+        present = [k for k in value if k in properties] if unknown else list(value)
+        if len(present) > 1:
+            present.sort(key=order.__getitem__)
+        for key in present:
+            item = value[key]
+            if item is not None:
+                checker = children.get(key) or _child(children, key, properties[key], (*position, key))
+                checker(item, (*path, key), out)
 
     return check
 
 
-def _check_object(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
-    assert isinstance(node, nodes.Object)
-    if not isinstance(value, MAPPINGS):
-        # Unverified wording: a scalar where Stripe expects a hash.
-        yield Problem("Invalid hash", param=codec.format_param(path) or None)
-        return
-    properties = node.properties
-    unknown = [k for k in value if k not in properties]
-    if unknown:
-        names = [codec.format_param((*path, k)) for k in unknown]
-        yield Problem(
-            f"Received unknown {_plural('parameter', len(names))}: {', '.join(names)}",
-            param=names[0],
-            code="parameter_unknown",
-        )
-    for key in _required_in_order(node):
-        if value.get(key) is None:
-            name = codec.format_param((*path, key))
-            yield Problem(missing_message(name), param=name, code="parameter_missing")
-    # The given keys in the schema's order (Stripe reports the first problem in that order): sorting the few
-    # keys a request has is cheaper than walking every property the schema has.
-    present = [k for k in value if k in properties]
-    if len(present) > 1:
-        present.sort(key=_key_order(node).__getitem__)
-    for key in present:
-        yield from _walk(properties[key], value[key], (*path, key))
-
-
-_REQUIRED_ORDER: dict[int, tuple[str, ...]] = {}
-_KEY_ORDER: dict[int, dict[str, int]] = {}
-
-
-def _key_order(node: nodes.Object) -> dict[str, int]:
-    found = _KEY_ORDER.get(id(node))
-    if found is None:
-        found = _KEY_ORDER[id(node)] = {key: index for index, key in enumerate(node.properties)}
-    return found
-
-
-def _required_in_order(node: nodes.Object) -> tuple[str, ...]:
-    # Sorted once per node: the walk runs on every request of the fake.
-    found = _REQUIRED_ORDER.get(id(node))
-    if found is None:
-        found = _REQUIRED_ORDER[id(node)] = tuple(sorted(node.required))
-    return found
-
-
-def _check_map(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
+def _compile_map(node: nodes.Node, position: Path) -> Checker:
     assert isinstance(node, nodes.Map)
-    if not isinstance(value, MAPPINGS):
-        yield Problem("Invalid hash", param=codec.format_param(path))
-        return
-    if _in_metadata((*path, "")):
-        # Metadata has rules of its own (key and value limits, wording) in rules.metadata_limits.
-        return
-    for key, item in value.items():
-        yield from _walk(node.values, item, (*path, str(key)))
+    values = node.values
+    emptyable = node.emptyable
+    # Metadata has rules of its own (key and value limits, wording) in rules.metadata_limits.
+    is_metadata = _in_metadata((*position, "*"))
+    children: dict[Any, Checker] = {}
 
-
-def _check_array(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
-    assert isinstance(node, nodes.Array)
-    if not isinstance(value, list):
-        yield Problem("Invalid array", param=codec.format_param(path))
-        return
-    limit = rules.ARRAY_LIMITS.get(rules.schema_path(path))
-    if limit is not None and len(value) > limit:
-        param = codec.format_param(path)
-        yield Problem(f"Array {param} exceeded maximum {limit} allowed elements.", param=param)
-        return
-    for index, item in enumerate(value):
-        yield from _walk(node.items, item, (*path, index))
-
-
-def _check_any_of(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
-    assert isinstance(node, nodes.AnyOf)
-    first: list[Problem] = []
-    for option in node.options:
-        found = list(_walk(option, value, path))
-        if not found:
+    def check(value: Any, path: Path, out: list[Problem]) -> None:
+        if value is None:
             return
-        first = first or found
-    yield from first[:1]
+        if isinstance(value, str) and value == "":
+            if not emptyable:
+                out.append(_empty_problem(path))
+            return
+        if not isinstance(value, MAPPINGS):
+            out.append(Problem("Invalid hash", param=codec.format_param(path)))
+            return
+        if is_metadata:
+            return
+        checker = _child(children, "*", values, (*position, "*"))
+        for key, item in value.items():
+            checker(item, (*path, str(key)), out)
+
+    return check
 
 
-def _check_expandable(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
-    # Expandable fields appear in answers only; a request never carries one.
-    return iter(())
+def _compile_array(node: nodes.Node, position: Path) -> Checker:
+    assert isinstance(node, nodes.Array)
+    items = node.items
+    emptyable = node.emptyable
+    limit = rules.ARRAY_LIMITS.get(rules.schema_path(position))
+    children: dict[Any, Checker] = {}
+
+    def check(value: Any, path: Path, out: list[Problem]) -> None:
+        if value is None:
+            return
+        if isinstance(value, str) and value == "":
+            if not emptyable:
+                out.append(_empty_problem(path))
+            return
+        if not isinstance(value, list):
+            out.append(Problem("Invalid array", param=codec.format_param(path)))
+            return
+        if limit is not None and len(value) > limit:
+            param = codec.format_param(path)
+            out.append(Problem(f"Array {param} exceeded maximum {limit} allowed elements.", param=param))
+            return
+        checker = _child(children, 0, items, (*position, 0))
+        for index, item in enumerate(value):
+            checker(item, (*path, index), out)
+
+    return check
 
 
-def _check_removed(node: nodes.Node, value: Any, path: Path) -> Iterator[Problem]:
+def _compile_any_of(node: nodes.Node, position: Path) -> Checker:
+    assert isinstance(node, nodes.AnyOf)
+    options = [_compile(option, position) for option in node.options]
+    emptyable = node.emptyable
+
+    def check(value: Any, path: Path, out: list[Problem]) -> None:
+        if value is None:
+            return
+        if isinstance(value, str) and value == "":
+            if not emptyable:
+                out.append(_empty_problem(path))
+            return
+        first: list[Problem] = []
+        for option in options:
+            found: list[Problem] = []
+            option(value, path, found)
+            if not found:
+                return
+            first = first or found
+        out.extend(first[:1])
+
+    return check
+
+
+def _compile_expandable(node: nodes.Node, position: Path) -> Checker:
+    # Expandable fields appear in answers only; a request never carries one (beyond its emptiness).
+    emptyable = node.emptyable
+
+    def check(value: Any, path: Path, out: list[Problem]) -> None:
+        if isinstance(value, str) and value == "" and not emptyable:
+            out.append(_empty_problem(path))
+
+    return check
+
+
+def _compile_removed(node: nodes.Node, position: Path) -> Checker:
     assert isinstance(node, nodes.Removed)
-    yield _removed_problem(node, path)
+    removed = node
+
+    def check(value: Any, path: Path, out: list[Problem]) -> None:
+        if value is not None:
+            out.append(_removed_problem(removed, path))
+
+    return check
 
 
 def _removed_problem(node: nodes.Removed, path: Path) -> Problem:
@@ -277,22 +350,36 @@ def _removed_problem(node: nodes.Removed, path: Path) -> Problem:
     )
 
 
-def _in_metadata(path: Path) -> bool:
-    return len(path) >= 2 and path[-2] == "metadata"
+def _in_metadata(position: Path) -> bool:
+    return len(position) >= 2 and position[-2] == "metadata"
 
 
-_CHECKS: dict[type[nodes.Node], Callable[[nodes.Node, Any, Path], Iterator[Problem]]] = {
-    nodes.String: _check_string,
-    nodes.Integer: _check_scalar(int, "integer"),
-    nodes.Number: _check_scalar((int, float), "number"),  # type: ignore[arg-type]
-    nodes.Boolean: _check_scalar(bool, "boolean"),
-    nodes.Object: _check_object,
-    nodes.Map: _check_map,
-    nodes.Array: _check_array,
-    nodes.AnyOf: _check_any_of,
-    nodes.Expandable: _check_expandable,
-    nodes.Removed: _check_removed,
+_COMPILERS: dict[type[nodes.Node], Callable[[nodes.Node, Path], Checker]] = {
+    nodes.String: _compile_string,
+    nodes.Integer: _compile_scalar(int, "integer"),
+    nodes.Number: _compile_scalar((int, float), "number"),
+    nodes.Boolean: _compile_scalar(bool, "boolean"),
+    nodes.Object: _compile_object,
+    nodes.Map: _compile_map,
+    nodes.Array: _compile_array,
+    nodes.AnyOf: _compile_any_of,
+    nodes.Expandable: _compile_expandable,
+    nodes.Removed: _compile_removed,
 }
+
+# The checker of each operation's params, by the schema node it was compiled from (kept, so the id is not
+# reused while the entry lives).
+_ROOTS: dict[int, tuple[nodes.Node, Checker]] = {}
+
+
+def _structural_problems(schema: nodes.Node, params: Mapping[str, Any]) -> list[Problem]:
+    """Every structural problem of ``params`` against ``schema``, outermost first, in Stripe's order."""
+    found = _ROOTS.get(id(schema))
+    if found is None or found[0] is not schema:
+        found = _ROOTS[id(schema)] = (schema, _compile(schema, ()))
+    out: list[Problem] = []
+    found[1](params, (), out)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -338,13 +425,11 @@ def _problems(
         except InvalidRequestError as error:
             yield _problem_from_error(error, "codec")
             return
-    structural = False
-    for problem in _walk(DEFAULT.operations[operation].params, params, ()):
-        structural = True
-        yield problem
+    structural = _structural_problems(DEFAULT.operations[operation].params, params)
+    yield from structural
     # Stripe stops at the first structural error; check_params goes on to the rules, which then must not
     # trip over the malformed part (a rule that does is skipped, since the structural problem says enough).
-    for found in rules.run_rules(operation, params, context, tolerate_errors=structural):
+    for found in rules.run_rules(operation, params, context, tolerate_errors=bool(structural)):
         yield Problem(found.message, param=found.param, code=found.code, source=found.rule)
 
 
@@ -358,4 +443,4 @@ def validate_create_params(params: Mapping[str, Any], *, context: rules.RuleCont
     validate_params("create", params, context=context)
 
 
-assert set(_CHECKS) == set(nodes.NODE_KINDS), "the walk must handle every node kind"
+assert set(_COMPILERS) == set(nodes.NODE_KINDS), "the walk must handle every node kind"
