@@ -41,13 +41,17 @@ def mask_key(api_key: str) -> str:
     return f"{prefix}...{tail}"
 
 
-def parse_form(text: str, max_fields: int | None = None) -> list[tuple[str, str]]:
+def parse_form(text: str, max_fields: int | None = None, *, errors: str = "replace") -> list[tuple[str, str]]:
     """``parse_qsl(text, keep_blank_values=True, max_num_fields=max_fields)``, in a quarter of the time.
 
     Names whose only escapes are the brackets (``%5B``, ``%5D``: how the SDK writes nested names) are read with
     two replacements; other parts with ``%`` or ``+`` go through ``unquote_plus`` (which is what ``parse_qsl``
     does with every part). Raises ``ValueError`` for more than ``max_fields`` fields, as ``parse_qsl`` does. A
     property test holds the two equal.
+
+    ``errors`` is how percent-escapes that are not UTF-8 (``%ff``) are decoded, as for ``bytes.decode``: by
+    default each becomes U+FFFD, as with ``parse_qsl``; with ``"strict"`` they raise ``UnicodeDecodeError`` (a
+    ``ValueError`` too, so catch it first to tell it from too many fields).
     """
     if not text:
         return []
@@ -62,9 +66,9 @@ def parse_form(text: str, max_fields: int | None = None) -> list[tuple[str, str]
         if "%" in name or "+" in name:
             # The SDK escapes the brackets of every nested name and nothing else of it.
             plain = name.replace("%5B", "[").replace("%5D", "]")
-            name = plain if "%" not in plain and "+" not in plain else unquote_plus(name, errors="replace")
+            name = plain if "%" not in plain and "+" not in plain else unquote_plus(name, errors=errors)
         if "%" in value or "+" in value:
-            value = unquote_plus(value, errors="replace")
+            value = unquote_plus(value, errors=errors)
         out.append((name, value))
     return out
 
@@ -75,3 +79,16 @@ def reason_phrase(status: int, unknown: str = "Unknown") -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return unknown
+
+
+#: Control characters, which HTTP does not allow in a header value (RFC 9110, 5.5), tab excepted.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def escape_controls(value: str) -> str:
+    """``value`` with its control characters written out (``\\x1b`` for ESC, ``\\x0d`` for a bare CR).
+
+    A header value written into a warning or a log line (``Stripe-Version``), or echoed as a header
+    (``Idempotency-Key``), can then neither forge a log line, nor colour a terminal, nor split an answer.
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value) if _CONTROL.search(value) else value

@@ -128,6 +128,9 @@ def _compile_string(node: nodes.Node, position: Path) -> Checker:
     enum = frozenset(node.enum) if node.enum is not None else None
     kind = _format_of(position)
     emptyable = node.emptyable or _in_metadata(position)
+    # The order Stripe lists the allowed values in (seen: card first for payment method types).
+    leading = rules.ENUM_LEADING.get(rules.schema_path(position), ())
+    shown = (*leading, *(v for v in node.enum if v not in leading)) if node.enum is not None else ()
 
     def check(value: Any, path: Path, out: list[Problem]) -> None:
         if value is None:
@@ -143,7 +146,7 @@ def _compile_string(node: nodes.Node, position: Path) -> Checker:
             or (max_length is not None and len(value) > max_length)
             or (enum is not None and value not in enum)
         ):
-            out.extend(_string_problems(string, value, path, kind))
+            out.extend(_string_problems(string, value, path, kind, shown))
 
     return check
 
@@ -153,7 +156,9 @@ def _format_of(position: Path) -> str | None:
     return rules.FIELD_FORMATS.get(rules.schema_path(position))
 
 
-def _string_problems(node: nodes.String, value: str, path: Path, kind: str | None) -> Iterator[Problem]:
+def _string_problems(
+    node: nodes.String, value: str, path: Path, kind: str | None, shown: tuple[str, ...]
+) -> Iterator[Problem]:
     param = codec.format_param(path)
     if node.max_length is not None and len(value) > node.max_length:
         if kind == "url":
@@ -162,7 +167,7 @@ def _string_problems(node: nodes.String, value: str, path: Path, kind: str | Non
             yield Problem(f"Invalid string: {value}; must be at most {node.max_length} characters", param=param)
         return
     if node.enum is not None and value not in node.enum:
-        yield Problem(f"Invalid {param}: must be one of {one_of_list(node.enum)}", param=param)
+        yield Problem(f"Invalid {param}: must be one of {one_of_list(shown)}", param=param)
         return
     if kind is not None:
         for found in rules.check_format(kind, value, param):

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Generate pytest_checkout's schema of Stripe's Checkout Sessions API from Stripe's OpenAPI spec.
+"""Generate pytest_checkout's schema of Stripe's Checkout Sessions API, and of the objects around a session,
+from Stripe's OpenAPI spec.
 
 Usage: ``python scripts/generate_schema.py SPEC.yaml [--out DIR] [--check]``
 
 Reads the spec it is given (Stripe's ``spec3.yaml`` for API version 2022-08-01) and writes two modules into
 ``pytest_checkout/schema/`` (or ``--out``):
 
-- ``v2022_08_01.py``: the node trees (``pytest_checkout.schema.nodes``) of every Checkout operation's
-  parameters and of the objects it answers with (``checkout.session``, ``item`` and what they embed).
+- ``v2022_08_01.py``: the node trees (``pytest_checkout.schema.nodes``) of every operation's parameters and
+  of the objects it answers with: the Checkout operations (``checkout.session``, ``item`` and what they embed),
+  and the few operations on the objects around a session (prices, products, customers, payment intents,
+  subscriptions, setup intents; see :data:`OPERATIONS`).
 - ``v2022_08_01_types.py``: the typing view of the same schema: a ``TypedDict`` for every parameter object,
   ``Literal`` aliases for enums, and the ``Session`` and ``LineItem`` response classes.
 
@@ -53,20 +56,59 @@ NODE_CLASSES = (
     "Removed",
     "String",
 )
-#: (name, HTTP method, spec path, spec key of the answer).
+#: (name, HTTP method, spec path, spec key of the answer). The session's own operations have the short names;
+#: an operation on another object says which (``retrieve_price``), so no two names collide.
 OPERATIONS = (
     ("create", "post", SESSIONS, "checkout.session"),
     ("retrieve", "get", SESSIONS + "/{session}", "checkout.session"),
     ("list", "get", SESSIONS, "list"),
     ("list_line_items", "get", SESSIONS + "/{session}/line_items", "list"),
     ("expire", "post", SESSIONS + "/{session}/expire", "checkout.session"),
+    # The objects around a session: what applications read (and a customer, which they create) next to it.
+    ("retrieve_price", "get", "/v1/prices/{price}", "price"),
+    ("retrieve_product", "get", "/v1/products/{id}", "product"),
+    ("create_customer", "post", "/v1/customers", "customer"),
+    ("retrieve_customer", "get", "/v1/customers/{customer}", "customer"),
+    ("retrieve_payment_intent", "get", "/v1/payment_intents/{intent}", "payment_intent"),
+    ("retrieve_subscription", "get", "/v1/subscriptions/{subscription_exposed_id}", "subscription"),
+    ("retrieve_setup_intent", "get", "/v1/setup_intents/{intent}", "setup_intent"),
 )
+#: The name each operation's parameters have in the typing module, and what its docstring calls it.
+PARAMS_CLASSES = {
+    "create": ("SessionCreateParams", "Session.create"),
+    "retrieve": ("SessionRetrieveParams", "Session.retrieve"),
+    "list": ("SessionListParams", "Session.list"),
+    "list_line_items": ("SessionListLineItemsParams", "Session.list_line_items"),
+    "expire": ("SessionExpireParams", "Session.expire"),
+    "retrieve_price": ("PriceRetrieveParams", "GET /v1/prices/{price}"),
+    "retrieve_product": ("ProductRetrieveParams", "GET /v1/products/{id}"),
+    "create_customer": ("CustomerCreateParams", "POST /v1/customers"),
+    "retrieve_customer": ("CustomerRetrieveParams", "GET /v1/customers/{customer}"),
+    "retrieve_payment_intent": ("PaymentIntentRetrieveParams", "GET /v1/payment_intents/{intent}"),
+    "retrieve_subscription": ("SubscriptionRetrieveParams", "GET /v1/subscriptions/{subscription_exposed_id}"),
+    "retrieve_setup_intent": ("SetupIntentRetrieveParams", "GET /v1/setup_intents/{intent}"),
+}
 #: Response objects to emit, and what each is called in the generated code.
 OBJECT_ROOTS = ("checkout.session", "item")
-#: Objects a session's expandable fields name. Only their own fields are emitted: the objects they embed are
-#: opaque (an ``Object`` with a title and no properties), which is enough to give an expanded field the
-#: right keys without pulling in most of the API.
+#: Objects a session's expandable fields name (written in full: the operations above answer with them).
 RESOURCE_ROOTS = ("customer", "payment_intent", "setup_intent", "subscription")
+#: Components written as opaque objects (an ``Object`` with a title and no properties) wherever they are met,
+#: instead of in full. Each is a tree of its own as large as everything else here together (a charge, an API
+#: error, which embeds payment and setup intents again, next actions, the options of every payment method,
+#: a customer's payment sources), and the objects the fake answers with never fill them: they are null or
+#: absent there. Everything else the operations answer with is written in full.
+OPAQUE_COMPONENTS = frozenset(
+    {
+        "api_errors",
+        "bank_account",
+        "card",
+        "charge",
+        "payment_intent_next_action",
+        "payment_intent_payment_method_options",
+        "setup_intent_payment_method_options",
+        "source",
+    }
+)
 
 # Parameters that the seed lists but that API version 2022-08-01 no longer accepts. The seed was generated
 # from the "sdk" variant of the spec, which kept them; the spec this script reads (the API's own variant)
@@ -210,7 +252,8 @@ def shared_enum_names(uses: Mapping[Values, list[KeyPath]], taken: Callable[[str
 
     Every enum starts at its first candidate (:func:`enum_name_candidates`); while several want the same name,
     or one wants a taken name, those move on to their next candidate, all at once, so the outcome does not
-    depend on the order of ``uses``.
+    depend on the order of ``uses``. Of several that want the same name, one that has no other candidate left
+    keeps it and the others make way (two such are an error).
     """
     candidates = {values: enum_name_candidates(values, paths) for values, paths in uses.items()}
     level = dict.fromkeys(uses, 0)
@@ -221,10 +264,17 @@ def shared_enum_names(uses: Mapping[Values, list[KeyPath]], taken: Callable[[str
                 raise SpecError(f"no unique name for the enum ({', '.join(values[:4])}, ...); extend the naming")
             chosen[values] = options[level[values]]
         wanted = Counter(chosen.values())
-        clashing = [values for values, name in chosen.items() if wanted[name] > 1 or taken(name)]
-        if not clashing:
+        at_last = {values for values in chosen if level[values] == len(candidates[values]) - 1}
+        last = Counter(chosen[values] for values in at_last)
+        # A name wanted by several goes to the one with no other left (if one only); the others move on.
+        moving = [
+            values
+            for values, name in chosen.items()
+            if taken(name) or (wanted[name] > 1 and not (values in at_last and last[name] == 1))
+        ]
+        if not moving:
             return chosen
-        for values in clashing:
+        for values in moving:
             level[values] += 1
 
 
@@ -256,6 +306,8 @@ class NodeWriter:
     enum_names: Mapping[Values, str] = field(default_factory=dict)
     #: Every enum met, for choosing the shared ones (see :func:`generate`).
     enums: EnumUses = field(default_factory=EnumUses)
+    #: Components written as opaque objects wherever they are met (see OPAQUE_COMPONENTS).
+    opaque: frozenset[str] = frozenset()
     #: Component name -> source of its node, in an order where each only uses earlier ones.
     emitted: dict[str, str] = field(default_factory=dict)
     in_progress: set[str] = field(default_factory=set)
@@ -275,6 +327,8 @@ class NodeWriter:
 
     def node(self, schema: Mapping[str, Any], *, nullable: bool = False, emptyable: bool = False) -> str:
         nullable = nullable or bool(schema.get("nullable"))
+        if "$ref" in schema and ref_name(schema["$ref"]) in self.opaque:
+            return self.call("Object", [("title", py_str(ref_name(schema["$ref"])))], nullable, emptyable)
         if "$ref" in schema:
             return self.with_flags(self.component(ref_name(schema["$ref"])), nullable, emptyable)
         if "x-expansionResources" in schema:
@@ -333,7 +387,7 @@ class NodeWriter:
             return f"list_of({items}, " + ", ".join(f"{k}={v}" for k, v in args) + ")"
         entries = [f"{py_str(key)}: {self.property_node(key, properties[key])}" for key in sorted(properties)]
         args = [("properties", "{" + ", ".join(entries) + "}")]
-        required = sorted(schema.get("required") or [])
+        required = sorted(set(schema.get("required") or []) - set(schema.get("x-optional-live") or []))
         if required:
             args.append(("required", "frozenset(" + self.tuple_of(required) + ")"))
         if schema.get("title"):
@@ -416,11 +470,17 @@ def params_schema(spec: Mapping[str, Any], method: str, path: str) -> dict[str, 
 #: Parameters the spec leaves optional that API version 2022-08-01 requires: since that version a session
 #: without ``mode`` can not use prices, and Stripe's answer is taken to be a missing-parameter error.
 REQUIRED_SINCE = {"create": ("mode",)}
+#: Parameters the spec requires that live Stripe takes without, whatever version a request pins (seen: Stripe's
+#: own sample apps leave ``cancel_url`` out while pinning 2020-08-27). Live Stripe is the truth a test meets.
+OPTIONAL_LIVE = {"create": ("cancel_url",)}
 
 
 def with_removed(create: dict[str, Any]) -> dict[str, Any]:
-    """The create params schema with the removed parameters added back, marked ``x-removed``, and ``mode`` required."""
+    """The create params schema with the removed parameters added back (marked ``x-removed``), ``mode`` required
+    and ``cancel_url`` not."""
     create["required"] = sorted({*create.get("required", []), *REQUIRED_SINCE["create"]})
+    # The seed's type keeps them required (the TypedDicts follow "required"); validation does not demand them.
+    create["x-optional-live"] = sorted(OPTIONAL_LIVE["create"])
     for parent_path, name, was, legacy in REMOVED:
         parent: dict[str, Any] = create
         for step in parent_path:
@@ -460,20 +520,18 @@ def response_schema(spec: Mapping[str, Any], method: str, path: str) -> Mapping[
     return schema
 
 
-class ShallowNodeWriter(NodeWriter):
-    """Writes a component's own fields; the components it refers to become opaque objects."""
-
-    def node(self, schema: Mapping[str, Any], *, nullable: bool = False, emptyable: bool = False) -> str:
-        if "$ref" in schema:
-            title = ref_name(schema["$ref"])
-            return self.call("Object", [("title", py_str(title))], nullable or bool(schema.get("nullable")), emptyable)
-        return super().node(schema, nullable=nullable, emptyable=emptyable)
+def is_answer(schema: Mapping[str, Any]) -> bool:
+    """Whether an operation's answer has a shape this generator writes: an object, a list, or one of objects."""
+    if "$ref" in schema or is_list_object(schema):
+        return True
+    options = schema.get("anyOf") or []
+    return bool(options) and all(set(o) == {"$ref"} for o in options)
 
 
 def write_nodes(spec: Mapping[str, Any], enum_names: Mapping[Values, str] | None = None) -> tuple[str, EnumUses]:
     """The node module's source, and the enums it met. ``enum_names``: the shared enums' constants."""
     enum_names = enum_names or {}
-    writer = ParamsNodeWriter(spec["components"]["schemas"], enum_names)
+    writer = ParamsNodeWriter(spec["components"]["schemas"], enum_names, opaque=OPAQUE_COMPONENTS)
     for root in OBJECT_ROOTS:
         writer.component(root)
     params_lines = []
@@ -485,23 +543,22 @@ def write_nodes(spec: Mapping[str, Any], enum_names: Mapping[Values, str] | None
         constant = f"{name.upper()}_PARAMS"
         params_lines.append(f"{constant} = {writer.node(schema)}")
         answer = response_schema(spec, method, path)
-        if "$ref" in answer or is_list_object(answer):
-            answer_source = writer.node(answer)
-        else:
-            raise SpecError(f"{method.upper()} {path} answers with neither an object nor a list")
+        if not is_answer(answer):
+            raise SpecError(f"{method.upper()} {path} answers with neither an object, a list, nor one of objects")
+        answer_source = writer.node(answer)
         ops_lines.append(
             f"    {py_str(name)}: Operation(name={py_str(name)}, method={py_str(method.upper())}, "
             f"path={py_str(path)}, params={constant}, answer={answer_source}),"
         )
 
-    out = [HEADER, '"""Stripe\'s Checkout Sessions API, version ' + API_VERSION + ', as schema nodes."""', ""]
+    title = f"Stripe's Checkout Sessions API and the objects around a session, version {API_VERSION}, as schema nodes."
+    out = [HEADER, f'"""{title}"""', ""]
     out.append("from __future__ import annotations")
     out.append("")
     out.append("from dataclasses import replace")
     out.append("")
-    shallow = ShallowNodeWriter(spec["components"]["schemas"], enum_names, writer.enums)
-    resources = {r: shallow.object_node(spec["components"]["schemas"][r], False, False) for r in RESOURCE_ROOTS}
-    body = "\n".join([*writer.emitted.values(), *params_lines, *ops_lines, *resources.values()])
+    resources = {r: writer.component(r) for r in RESOURCE_ROOTS}
+    body = "\n".join([*writer.emitted.values(), *params_lines, *ops_lines])
     kinds = sorted(k for k in NODE_CLASSES if re.search(rf"\b{k}\(", body))
     out.append("from pytest_checkout.schema.nodes import " + ", ".join(kinds))
     out.append("from pytest_checkout.schema.operations import Operation, list_of")
@@ -538,12 +595,12 @@ def write_nodes(spec: Mapping[str, Any], enum_names: Mapping[Values, str] | None
     out.append("# Parameters of each operation (query for GET, form body for POST).")
     out.extend(params_lines)
     out.append("")
-    out.append("#: Objects that expandable fields of a session name, with their own fields only (see RESOURCE_ROOTS).")
+    out.append("#: The objects that expandable fields of a session name (each one of the response objects above).")
     out.append("RESOURCES = {")
     out.extend(f"    {py_str(resource)}: {source}," for resource, source in resources.items())
     out.append("}")
     out.append("")
-    out.append("#: The five operations by name.")
+    out.append("#: Every operation by name: the session's own, then those on the objects around a session.")
     out.append("OPERATIONS = {")
     out.extend(ops_lines)
     out.append("}")
@@ -620,7 +677,7 @@ class TypesWriter:
         required = set(schema.get("required") or [])
         self.param_types[path] = class_name
         lines = [f"class {class_name}(TypedDict, total=False):"]
-        where = f"at ``{path}``" if path else f"of ``Session.{operation}``"
+        where = f"at ``{path}``" if path else f"of ``{PARAMS_CLASSES[operation][1]}``"
         lines.append(f'    """Parameters {where}."""')
         lines.append("")
         for key in sorted(properties):
@@ -685,13 +742,7 @@ def write_types(spec: Mapping[str, Any], enum_names: Mapping[Values, str] | None
     """The typing module's source, and the enums it met. ``enum_names``: the shared enums' aliases."""
     enum_names = enum_names or {}
     writer = TypesWriter(spec["components"]["schemas"], enum_names)
-    prefixes = {
-        "create": "SessionCreateParams",
-        "retrieve": "SessionRetrieveParams",
-        "list": "SessionListParams",
-        "list_line_items": "SessionListLineItemsParams",
-        "expire": "SessionExpireParams",
-    }
+    prefixes = {name: class_name for name, (class_name, _label) in PARAMS_CLASSES.items()}
     for name, method, path, _answer in OPERATIONS:
         schema = deep_copy(params_schema(spec, method, path))
         if name == "create":
@@ -701,14 +752,15 @@ def write_types(spec: Mapping[str, Any], enum_names: Mapping[Values, str] | None
         if not schema["properties"]:
             writer.classes.append(
                 f"class {prefixes[name]}(TypedDict, total=False):\n"
-                f'    """Parameters of ``{name}``: none besides the path."""'
+                f'    """Parameters of ``{PARAMS_CLASSES[name][1]}``: none besides the path."""'
             )
             writer.param_types[f"({name})"] = prefixes[name]
             continue
         writer.typed_dict(schema, prefixes[name], "", name)
         writer.param_types[f"({name})"] = writer.param_types.pop("")
 
-    out = [HEADER, f'"""Types of Stripe\'s Checkout Sessions API, version {API_VERSION}."""', ""]
+    title = f"Types of Stripe's Checkout Sessions API and the objects around a session, version {API_VERSION}."
+    out = [HEADER, f'"""{title}"""', ""]
     out.append("from __future__ import annotations")
     out.append("")
     out.append("from dataclasses import dataclass")

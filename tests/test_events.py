@@ -190,8 +190,8 @@ def test_from_dict_reads_to_dict() -> None:
 
 def test_from_dict_refuses_other_keys() -> None:
     data = make_event().to_dict()
-    with pytest.raises(ValueError, match="unexpected 'account'"):
-        Event.from_dict({**data, "account": "acct_1"})
+    with pytest.raises(ValueError, match="unexpected 'extra'"):
+        Event.from_dict({**data, "extra": "x"})
     del data["request"]
     with pytest.raises(ValueError, match="missing 'request'"):
         Event.from_dict(data)

@@ -488,15 +488,52 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None, str | None, s
         ),
         params(
             line_items=items({"price_data": {**PRICE_DATA, "currency": "eur"}, "quantity": 1}),
-            payment_method_types=["customer_balance"],
+            payment_method_types=["card", "customer_balance"],
             payment_method_options={
                 "customer_balance": {"funding_type": "bank_transfer", "bank_transfer": {"type": "gb_bank_transfer"}}
             },
         ),
-        "payment_method_types[0]",
+        "payment_method_types[1]",
         None,
         "The currency provided (eur) is invalid for payment method type customer_balance. "
         "customer_balance supports: gbp.",
+    ),
+    (
+        # None of the methods takes the currency: Stripe's own message (seen), without a param.
+        "payment_method_currencies",
+        params(payment_method_types=["card", "us_bank_account"]),
+        params(payment_method_types=["ideal", "sepa_debit"]),
+        None,
+        None,
+        "No valid payment method types for this Checkout Session. Please ensure that you have activated payment "
+        "methods compatible with your chosen currency in your dashboard "
+        "(https://dashboard.stripe.com/settings/payment-methods) or specify `payment_method_types`.",
+    ),
+    (
+        "currency_supported",
+        params(line_items=items({"price_data": {**PRICE_DATA, "currency": "EUR"}, "quantity": 1})),
+        params(line_items=items({"price_data": {**PRICE_DATA, "currency": "jod"}, "quantity": 1})),
+        None,
+        None,
+        "Invalid currency: jod. Stripe accounts in US do not support jod. Your account currently supports these "
+        "currencies: " + ", ".join(rules.tables.ACCOUNT_CURRENCY_ORDER),
+    ),
+    (
+        "amounts_within_maximum",
+        params(line_items=items({"price_data": {**PRICE_DATA, "unit_amount": 99_999_999}, "quantity": 1})),
+        params(line_items=items({"price_data": {**PRICE_DATA, "unit_amount": 33_333_334}, "quantity": 3})),
+        None,
+        None,
+        "The Checkout Session's total amount due must be no more than $999999.99 usd",
+    ),
+    (
+        "application_fee_needs_a_connected_account",
+        params(payment_intent_data={"application_fee_amount": 10, "transfer_data": {"destination": "acct_1"}}),
+        params(payment_intent_data={"application_fee_amount": 10}),
+        "payment_intent_data[application_fee_amount]",
+        None,
+        "Can only apply an application_fee_amount when the request is made on behalf of another account (using an "
+        "OAuth key or the Stripe-Account header) or when it has a `transfer_data[destination]`.",
     ),
     (
         "metadata_limits",
@@ -531,7 +568,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None, str | None, s
         params(metadata={"order": {"nested": "x"}}),
         "metadata[order]",
         None,
-        "Invalid value type: {'nested': 'x'} must be a string",
+        'Invalid value type: {:"nested"=>"x"} must be a string',
     ),
     (
         "minimum_total",
@@ -601,7 +638,12 @@ def test_rule_accepts_one_request_and_rejects_the_other(rule, accepted, rejected
 
 def test_every_registered_create_rule_has_a_case():
     # These need a price book, customer list or coupons; their cases are the tests below.
-    covered = {case[0] for case in CASES} | {"line_item_price_exists", "customer_exists", "discount_exists"}
+    covered = {case[0] for case in CASES} | {
+        "line_item_price_exists",
+        "customer_exists",
+        "discount_exists",
+        "customer_currency",  # needs customer objects: tests/test_fidelity.py
+    }
     registered = {r.name for r in rules.rules_for("create")}
     missing = registered - covered
     assert not missing, f"rules without an accept/reject case: {sorted(missing)}"
@@ -700,12 +742,12 @@ def test_check_create_params_reports_every_problem_at_once():
         mode=None,
         customer="cus_1",
         customer_email="a@example.com",
-        cancel_url=None,
+        success_url=None,
         metadata={f"k{i}": "v" for i in range(51)},
     )
     problems = check_create_params(bad, context=CONTEXT)
     messages = [p.message for p in problems]
-    assert "Missing required param: cancel_url." in messages
+    assert "Missing required param: success_url." in messages
     assert "Missing required param: mode." in messages
     assert "You may only specify one of these parameters: customer, customer_email." in messages
     assert any(m.startswith("Metadata can have up to 50 keys") for m in messages)

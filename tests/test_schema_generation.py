@@ -69,7 +69,10 @@ def test_create_params_have_the_31_parameters_plus_the_removed_one():
     assert isinstance(properties["shipping_rates"], nodes.Removed)
     assert properties["shipping_rates"].since == "2022-08-01"
     # mode is optional in the spec but required since 2022-08-01 (RULES.md); the generator adds it.
-    assert schema.CREATE_PARAMS.required == frozenset({"success_url", "cancel_url", "mode"})
+    # cancel_url is required by the spec (and the seed's type), not by live Stripe: OPTIONAL_LIVE.
+    assert schema.CREATE_PARAMS.required == frozenset({"success_url", "mode"})
+    source = (ROOT / "pytest_checkout" / "schema" / "v2022_08_01_types.py").read_text()
+    assert "    cancel_url: Required[str]\n" in source
 
 
 def test_removed_parameters_are_known_as_removed():
@@ -113,7 +116,7 @@ def test_nested_structure_limits_and_empty_strings():
 
 def test_other_operations_parameters():
     ops = schema.OPERATIONS
-    assert set(ops) == {"create", "retrieve", "list", "list_line_items", "expire"}
+    assert set(ops) >= {"create", "retrieve", "list", "list_line_items", "expire"}
     assert ops["list"].method == "GET"
     assert ops["list"].path == "/v1/checkout/sessions"
     assert set(ops["list"].params.properties) == {
@@ -206,3 +209,81 @@ def test_the_nodes_module_spells_out_each_enum_once():
     )
     assert enums, "some enums are used once and stay inline"
     assert {text: n for text, n in enums.items() if n > 1} == {}
+
+
+AROUND_A_SESSION = {
+    "retrieve_price": ("GET", "/v1/prices/{price}", {"expand"}),
+    "retrieve_product": ("GET", "/v1/products/{id}", {"expand"}),
+    "create_customer": ("POST", "/v1/customers", {
+        "address", "balance", "cash_balance", "coupon", "description", "email", "expand", "invoice_prefix",
+        "invoice_settings", "metadata", "name", "next_invoice_sequence", "payment_method", "phone",
+        "preferred_locales", "promotion_code", "shipping", "source", "tax", "tax_exempt", "tax_id_data", "test_clock",
+    }),
+    "retrieve_customer": ("GET", "/v1/customers/{customer}", {"expand"}),
+    "retrieve_payment_intent": ("GET", "/v1/payment_intents/{intent}", {"client_secret", "expand"}),
+    "retrieve_subscription": ("GET", "/v1/subscriptions/{subscription_exposed_id}", {"expand"}),
+    "retrieve_setup_intent": ("GET", "/v1/setup_intents/{intent}", {"client_secret", "expand"}),
+}  # fmt: skip
+
+
+def test_the_operations_on_the_objects_around_a_session():
+    ops = schema.OPERATIONS
+    assert set(ops) == {"create", "retrieve", "list", "list_line_items", "expire", *AROUND_A_SESSION}
+    for name, (method, path, params) in AROUND_A_SESSION.items():
+        assert (ops[name].name, ops[name].method, ops[name].path) == (name, method, path)
+        assert set(ops[name].params.properties) == params, name
+    assert len({(op.method, op.path) for op in ops.values()}) == len(ops)
+    answers = {name: ops[name].answer for name in AROUND_A_SESSION}
+    assert answers["retrieve_price"] is schema.PRICE
+    assert answers["retrieve_product"] is schema.PRODUCT
+    assert answers["create_customer"] is schema.CUSTOMER
+    assert answers["retrieve_customer"] == nodes.AnyOf(options=(schema.CUSTOMER, schema.DELETED_CUSTOMER))
+    assert answers["retrieve_payment_intent"] is schema.PAYMENT_INTENT
+    assert answers["retrieve_subscription"] is schema.SUBSCRIPTION
+    assert answers["retrieve_setup_intent"] is schema.SETUP_INTENT
+    # The customer's params are checked as the session's are: the schema knows each one's type.
+    create = ops["create_customer"].params.properties
+    assert create["balance"] == nodes.Integer()
+    assert create["tax_exempt"].enum == ("", "exempt", "none", "reverse")  # type: ignore[attr-defined]
+    assert create["address"].emptyable  # type: ignore[attr-defined]
+    assert types.PARAM_TYPES["(create_customer)"] is types.CustomerCreateParams
+    assert types.PARAM_TYPES["(retrieve_payment_intent)"] is types.PaymentIntentRetrieveParams
+
+
+def test_the_objects_around_a_session_are_written_in_full():
+    subscription_items = schema.SUBSCRIPTION.properties["items"]
+    assert isinstance(subscription_items, nodes.Object)
+    assert subscription_items.properties["data"] == nodes.Array(items=schema.SUBSCRIPTION_ITEM)
+    assert schema.SUBSCRIPTION_ITEM.required == {"created", "id", "metadata", "object", "price", "subscription"}
+    settings = schema.CUSTOMER.properties["invoice_settings"]
+    assert settings is schema.INVOICE_SETTING_CUSTOMER_SETTING
+    assert set(settings.properties) == {"custom_fields", "default_payment_method", "footer", "rendering_options"}
+    assert schema.PRODUCT.required == {"active", "created", "id", "images", "livemode", "metadata", "name", "object",
+                                       "updated"}  # fmt: skip
+    # RESOURCES (what a session's expandable fields name) are the same objects, in full.
+    for name, node in schema.RESOURCES.items():
+        assert node is schema.COMPONENTS[name]
+    assert set(schema.RESOURCES) == {"customer", "payment_intent", "setup_intent", "subscription"}
+
+
+def test_only_the_listed_components_are_opaque():
+    """The big trees the fake never fills (a charge, an API error, ...) are titled objects without fields."""
+    opaque = set()
+    for component in schema.COMPONENTS.values():
+        stack: list[nodes.Node] = [component]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, nodes.Object):
+                if not node.properties and node.title:
+                    opaque.add(node.title)
+                stack.extend(node.properties.values())
+            elif isinstance(node, nodes.Array):
+                stack.append(node.items)
+            elif isinstance(node, nodes.AnyOf):
+                stack.extend(node.options)
+    # Konbini's invoice options have no fields in the spec itself.
+    assert opaque - {"invoice_payment_method_options_konbini"} == {
+        "api_errors", "bank_account", "card", "charge", "payment_intent_next_action",
+        "payment_intent_payment_method_options", "setup_intent_payment_method_options", "source",
+    }  # fmt: skip
+    assert "charge" not in schema.COMPONENTS

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import warnings
+import wsgiref.simple_server
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -514,12 +515,16 @@ def test_a_body_shorter_than_announced_is_passed_on_as_it_came(server: Server) -
 
 
 def test_head_gets_the_headers_without_a_body(server: Server) -> None:
-    answer = http_session().head(server.url + "/v1/checkout/sessions", auth=(API_KEY, ""), timeout=TIMEOUT)
-    # No HEAD route in Stripe's API: the handler's 404, minus the body HTTP does not allow.
-    assert answer.status_code == 404
+    http = http_session()
+    answer = http.head(server.url + "/v1/checkout/sessions", auth=(API_KEY, ""), timeout=TIMEOUT)
+    got = http.get(server.url + "/v1/checkout/sessions", auth=(API_KEY, ""), timeout=TIMEOUT)
+    # The GET's answer, minus the body HTTP does not allow.
+    assert (answer.status_code, got.status_code) == (200, 200)
     assert answer.content == b""
-    assert int(answer.headers["Content-Length"]) > 0
+    assert int(answer.headers["Content-Length"]) == len(got.content) > 0
+    assert answer.headers["Content-Type"] == got.headers["Content-Type"] == "application/json"
     assert answer.headers["Request-Id"].startswith("req_")
+    assert [(r.method, r.status) for r in server.fake.requests] == [("HEAD", 200), ("GET", 200)]
 
 
 def test_an_encoded_slash_arrives_as_a_slash(server: Server) -> None:
@@ -595,7 +600,7 @@ def test_http_client_sends_every_request_over_one_socket(server: Server) -> None
     steps = [
         ("POST", "/v1/checkout/sessions", body, 200),
         ("GET", "/v1/checkout/sessions?limit=1", None, 200),
-        ("HEAD", "/v1/checkout/sessions", None, 404),
+        ("HEAD", "/v1/checkout/sessions", None, 200),
         ("GET", "/v1/unknown", None, 404),
         ("DELETE", "/v1/checkout/sessions/cs_test_x", None, 404),
         ("POST", "/v1/checkout/sessions", too_large, 413),
@@ -680,7 +685,7 @@ def test_pipelined_requests_are_answered_in_order(server: Server) -> None:
     assert [a[0] for a in answers] == [
         "HTTP/1.1 200 OK",
         "HTTP/1.1 400 Bad Request",
-        "HTTP/1.1 404 Not Found",
+        "HTTP/1.1 200 OK",
         "HTTP/1.1 200 OK",
     ]
     assert json.loads(answers[0][2])["object"] == "list"
@@ -981,3 +986,210 @@ def test_cli_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.C
 def test_cli_defaults() -> None:
     args = build_parser().parse_args(["serve"])
     assert (args.host, args.port, args.seed, args.now, args.verbose) == ("127.0.0.1", 12111, 0, None, False)
+
+
+# --------------------------------------------------------------------------------------------- limits (issue 7)
+
+
+def chunks_of(data: bytes, size: int = 100) -> Iterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def test_a_generator_body_from_requests_is_read_by_the_server(server: Server) -> None:
+    body = pytest_checkout.encode_body(PARAMS).encode()
+    answer = http_session().post(
+        server.url + "/v1/checkout/sessions",
+        data=chunks_of(body),  # requests sends a generator with Transfer-Encoding: chunked
+        headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/x-www-form-urlencoded"},
+        timeout=TIMEOUT,
+    )
+    assert answer.request.headers["Transfer-Encoding"] == "chunked"
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["amount_total"] == 4000
+
+
+class _QuietWSGIRequestHandler(wsgiref.simple_server.WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+def test_a_chunked_body_is_read_under_wsgiref() -> None:
+    # wsgiref passes Transfer-Encoding: chunked on with the raw stream and no CONTENT_LENGTH; the app reads the
+    # chunks itself, exactly to their end.
+    fake = CheckoutFake(seed=0, now=NOW)
+    httpd = wsgiref.simple_server.make_server(
+        "127.0.0.1", 0, validator(make_wsgi_app(fake)), handler_class=_QuietWSGIRequestHandler
+    )
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_port}/v1/checkout/sessions"
+        body = pytest_checkout.encode_body(PARAMS).encode()
+        headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/x-www-form-urlencoded"}
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the validator reports protocol mistakes as warnings
+            created = http_session().post(url, data=chunks_of(body), headers=headers, timeout=TIMEOUT)
+            listed = http_session().get(url, headers=headers, timeout=TIMEOUT)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=TIMEOUT)
+    assert created.status_code == 200, created.text
+    assert created.json()["amount_total"] == 4000
+    assert [s["id"] for s in listed.json()["data"]] == [created.json()["id"]]
+
+
+@pytest.mark.parametrize("size", [100, MAX_BODY + 10])
+def test_a_body_the_wsgi_server_ended_is_read_without_a_length(size: int) -> None:
+    # gunicorn, Werkzeug and mod_wsgi undo the chunking, give no CONTENT_LENGTH and set wsgi.input_terminated.
+    body = pytest_checkout.encode_body(PARAMS).encode()
+    if size > len(body):
+        body += b"&a=" + b"x" * (size - len(body))
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/v1/checkout/sessions",
+        "QUERY_STRING": "",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_AUTHORIZATION": f"Bearer {API_KEY}",
+        "HTTP_STRIPE_VERSION": API_VERSION,
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.input_terminated": True,
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    started: list[str] = []
+    fake = CheckoutFake(seed=0, now=NOW)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = validator(make_wsgi_app(fake))(environ, lambda status, headers, exc_info=None: started.append(status))
+        payload = json.loads(b"".join(result))
+        result.close()  # type: ignore[attr-defined]
+    if size > MAX_BODY:
+        assert started == ["413 Request Entity Too Large"]
+        assert payload["error"]["message"] == f"Request body too large: more than {MAX_BODY} bytes."
+    else:
+        assert started == ["200 OK"]
+        assert payload["amount_total"] == 4000
+
+
+def test_a_url_over_64_kb_gets_a_stripe_shaped_414(server: Server) -> None:
+    http = http_session()
+    url = server.url + "/v1/checkout/sessions?limit=1&x=" + "a" * (http11.MAX_LINE + 10)
+    answer = http.get(url, auth=(API_KEY, ""), timeout=TIMEOUT)
+    assert (answer.status_code, answer.reason) == (414, "Request-URI Too Long")
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.headers["Connection"] == "close"
+    assert answer.json() == {
+        "error": {
+            "type": "invalid_request_error",
+            "message": f"Request-URI too long: the request line is longer than {http11.MAX_LINE} bytes.",
+        }
+    }
+    assert server.fake.requests == []  # refused before the handler
+    # The pool's next request gets a new connection, and an answer.
+    assert http.get(server.url + "/v1/checkout/sessions", auth=(API_KEY, ""), timeout=TIMEOUT).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("request_head", "status", "reason"),
+    [
+        (b"GET /v1/checkout/sessions HTTP/1.1\r\nBad Name: 1\r\n", 400, "a header line is not NAME: VALUE"),
+        (
+            b"GET /v1/checkout/sessions HTTP/1.1\r\n" + b"".join(b"X-H%d: 1\r\n" % n for n in range(101)),
+            431,
+            "more than 100 header lines",
+        ),
+        (
+            b"GET /v1/checkout/sessions HTTP/1.1\r\nX-Long: " + b"x" * 70_000 + b"\r\n",
+            431,
+            "a header line is longer than 65536 bytes",
+        ),
+        (b"GET /v1/checkout/sessions HTTP/2.0\r\n", 505, "Invalid HTTP version (2.0)"),
+        (b"GET /v1/checkout/sessions HTTP/1.x\r\n", 400, "Bad request version ('HTTP/1.x')"),
+    ],
+)
+def test_what_the_http_layer_refuses_is_in_stripes_envelope(
+    server: Server, request_head: bytes, status: int, reason: str
+) -> None:
+    raw, reader = raw_connection(server)
+    with raw, reader:
+        raw.sendall(request_head + b"\r\n")
+        status_line, headers, body = read_answer(reader)
+        assert reader.read() == b""  # and closed
+    assert status_line.startswith(f"HTTP/1.1 {status} ")
+    assert headers["content-type"] == "application/json"
+    assert headers["stripe-should-retry"] == "false"
+    assert json.loads(body) == {
+        "error": {"type": "invalid_request_error", "message": f"Invalid HTTP request: {reason}."}
+    }
+
+
+# A Stripe-Version that would colour a terminal, and a bare CR that could start a forged line.
+SNEAKY_VERSION = b"2021-01-01\x1b[31mred\rforged\x7f"
+SNEAKY_ESCAPED = "2021-01-01\\x1b[31mred\\x0dforged\\x7f"
+
+
+def sneaky_request(body: bytes) -> bytes:
+    return (
+        b"POST /v1/checkout/sessions HTTP/1.1\r\nHost: x\r\n"
+        + AUTH
+        + b"Stripe-Version: "
+        + SNEAKY_VERSION
+        + b"\r\nIdempotency-Key: k\x1b\rk\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+        + body
+    )
+
+
+def send_and_read(raw: socket.socket, reader: io.BufferedReader, data: bytes) -> tuple[str, dict[str, str], bytes]:
+    raw.sendall(data)
+    return read_answer(reader)
+
+
+def test_header_values_reach_the_log_and_the_answer_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    body = pytest_checkout.encode_body(PARAMS).encode()
+    with Server(port=0, now=NOW, verbose=True) as server:
+        raw, reader = raw_connection(server)
+        with raw, reader, pytest.warns(pytest_checkout.fake.StripeVersionWarning) as caught:
+            status, headers, _ = send_and_read(raw, reader, sneaky_request(body))
+        assert status == "HTTP/1.1 200 OK"
+        assert wait_for(lambda: '"POST /v1/checkout/sessions' in capsys.readouterr().err)
+    [warning] = caught
+    message = str(warning.message)
+    assert f"A client sent Stripe-Version {SNEAKY_ESCAPED};" in message
+    assert not re.search(r"[\x00-\x1f\x7f]", message)
+    assert headers["idempotency-key"] == "k\\x1b\\x0dk"  # echoed, but never as a control character
+    assert server.fake.requests[-1].stripe_version == SNEAKY_ESCAPED
+
+
+def test_the_cli_log_writes_header_values_escaped() -> None:
+    process = start_cli("serve", "--host", "127.0.0.1", "--port", "0", "--now", str(NOW), "--verbose")
+    try:
+        found = re.search(r"http://127\.0\.0\.1:(\d+)", first_line(process))
+        assert found
+        with socket.create_connection(("127.0.0.1", int(found[1])), timeout=TIMEOUT) as raw:
+            raw.sendall(sneaky_request(pytest_checkout.encode_body(PARAMS).encode()))
+            answer = b""
+            while chunk := raw.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0
+    assert f"Stripe-Version {SNEAKY_ESCAPED};" in err  # the version warning, the one line that shows a header
+    assert '"POST /v1/checkout/sessions HTTP/1.1" 200' in err
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", err)  # nothing but line ends

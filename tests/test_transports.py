@@ -890,3 +890,95 @@ def test_a_streamed_requests_answer_can_be_read_from_raw(network: NetworkGuard) 
         body = answer.raw.read()
         assert body.startswith(b'{"object":"list"')
         assert answer.headers["Content-Length"] == str(len(body))
+
+
+# ==============================================================================================================
+# Bodies sent in chunks, and HEAD
+# ==============================================================================================================
+
+
+def test_a_generator_body_sent_by_requests_is_read(network: NetworkGuard) -> None:
+    sent: list[requests.PreparedRequest] = []
+
+    def chunks() -> Iterator[bytes]:
+        data = BODY.encode()
+        for start in range(0, len(data), 16):
+            yield data[start : start + 16]
+
+    with mock_checkout() as fake, requests.Session() as http:
+        http.hooks["response"].append(lambda answer, **_: sent.append(answer.request))
+        created = http.post(f"https://api.stripe.com{SESSIONS}", data=chunks(), headers=FORM, timeout=5)
+        assert created.status_code == 200, created.text
+        assert created.json()["mode"] == "setup"
+        assert sent[0].headers["Transfer-Encoding"] == "chunked"  # what requests does with a generator
+        assert fake.requests[0].params is not None
+        assert fake.requests[0].params["payment_method_types"] == ["card"]
+
+
+def test_a_generator_body_is_read_on_the_httpx_and_aiohttp_roads(network: NetworkGuard) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield from (BODY[:20].encode(), BODY[20:].encode())
+
+    async def async_chunks() -> Any:
+        for chunk in chunks():
+            yield chunk
+
+    async def async_calls() -> list[int]:
+        async with httpx.AsyncClient() as hx, aiohttp.ClientSession() as aio:
+            first = await hx.post(f"https://api.stripe.com{SESSIONS}", content=async_chunks(), headers=FORM)
+            async with aio.post(f"https://api.stripe.com{SESSIONS}", data=async_chunks(), headers=FORM) as answer:
+                return [first.status_code, answer.status]
+
+    with mock_checkout() as fake:
+        statuses = [httpx.post(f"https://api.stripe.com{SESSIONS}", content=chunks(), headers=FORM).status_code]
+        statuses += asyncio.run(async_calls())
+        assert statuses == [200, 200, 200]
+        assert [r.params["mode"] if r.params else None for r in fake.requests] == ["setup"] * 3
+
+
+def head_and_get(road: str, url: str) -> list[tuple[int, dict[str, str], bytes]]:
+    """(status, lower-cased headers, body) of a HEAD and then a GET of ``url``, sent by ``road``."""
+    if road == "requests":
+        return [
+            (r.status_code, {k.lower(): v for k, v in r.headers.items()}, r.content)
+            for r in (requests.head(url, headers=AUTH, timeout=5), requests.get(url, headers=AUTH, timeout=5))
+        ]
+    if road == "requests-stream":
+        out = []
+        for method in ("HEAD", "GET"):
+            r = requests.request(method, url, headers=AUTH, timeout=5, stream=True)
+            out.append((r.status_code, {k.lower(): v for k, v in r.headers.items()}, r.raw.read()))
+        return out
+    if road == "httpx":
+        return [
+            (r.status_code, dict(r.headers), r.content)
+            for r in (httpx.head(url, headers=AUTH), httpx.get(url, headers=AUTH))
+        ]
+
+    async def calls() -> list[tuple[int, dict[str, str], bytes]]:
+        out = []
+        async with aiohttp.ClientSession() as http:
+            for method in ("HEAD", "GET"):
+                async with http.request(method, url, headers=AUTH) as r:
+                    out.append((r.status, {k.lower(): v for k, v in r.headers.items()}, await r.read()))
+        return out
+
+    return asyncio.run(calls())
+
+
+@pytest.mark.parametrize("road", ["requests", "requests-stream", "httpx", "aiohttp"])
+@pytest.mark.parametrize("path", [SESSIONS, f"{SESSIONS}/{MISSING}", "/v1/unknown"])
+def test_head_gets_the_status_and_headers_of_the_get_and_no_body(road: str, path: str, network: NetworkGuard) -> None:
+    with mock_checkout() as fake:
+        (head_status, head, head_body), (get_status, get, get_body) = head_and_get(
+            road, f"https://api.stripe.com{path}"
+        )
+        assert head_status == get_status == (200 if path == SESSIONS else 404)
+        assert head_body == b""
+        assert get_body.startswith(b"{")
+        # The body the GET has, which names the method when the URL is unknown ("Unrecognized request URL (HEAD: ").
+        assert int(head["content-length"]) == len(get_body.replace(b"(GET: ", b"(HEAD: "))
+        assert head["content-type"] == get["content-type"] == "application/json"
+        assert head["request-id"].startswith("req_")
+        assert head["request-id"] != get["request-id"]
+        assert [(r.method, r.status) for r in fake.requests] == [("HEAD", head_status), ("GET", get_status)]

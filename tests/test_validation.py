@@ -78,8 +78,9 @@ def test_a_complete_valid_request_passes():
             {"payment_method_types": ["card", "bitcoin"]},
             "payment_method_types[1]",
             None,
-            "Invalid payment_method_types[1]: must be one of acss_debit, affirm, afterpay_clearpay, alipay, "
-            "au_becs_debit, bacs_debit, bancontact, blik, boleto, card, customer_balance, eps, fpx, giropay, grabpay, "
+            # Card first, then the rest alphabetically, as Stripe lists them (seen).
+            "Invalid payment_method_types[1]: must be one of card, acss_debit, affirm, afterpay_clearpay, alipay, "
+            "au_becs_debit, bacs_debit, bancontact, blik, boleto, customer_balance, eps, fpx, giropay, grabpay, "
             "ideal, klarna, konbini, oxxo, p24, paynow, pix, promptpay, sepa_debit, sofort, us_bank_account, or "
             "wechat_pay",
         ),

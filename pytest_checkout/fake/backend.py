@@ -18,20 +18,21 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from pytest_checkout import rules
-from pytest_checkout.fake import exceptions, models, pagination, render
+from pytest_checkout.fake import exceptions, models, pagination, render, resources
 from pytest_checkout.fake.builders import Builder
 from pytest_checkout.fake.clock import Clock
 from pytest_checkout.fake.customer import ASYNC_PAYMENT_METHODS, CustomerActions
-from pytest_checkout.fake.events import Event
-from pytest_checkout.fake.httpstate import IdempotencyStore, RecordedRequest
+from pytest_checkout.fake.events import CAUSE, Event
+from pytest_checkout.fake.fakeobject import FakeObject
+from pytest_checkout.fake.httpstate import MAX_RECORDED_REQUESTS, IdempotencyStore, RecordedRequest, RequestLog
 from pytest_checkout.fake.ids import IdFactory
 from pytest_checkout.fake.models import Account, SessionsView, StoredSession
 from pytest_checkout.fake.setup import Stub, TestSetup
-from pytest_checkout.fake.webhooks import WebhookRequest, webhook_request
+from pytest_checkout.fake.webhooks import Delivery, WebhookRequest, deliver, webhook_request
 from pytest_checkout.httputil import is_live_key, mask_key
 from pytest_checkout.validation import validate_params
 from pytest_checkout.versions import API_VERSION, DEFAULT
@@ -49,8 +50,15 @@ class CheckoutFake(TestSetup, CustomerActions):
     """
 
     def __init__(
-        self, *, seed: int | str = 0, now: int | float | None = None, api_base: str = "https://api.stripe.com"
+        self,
+        *,
+        seed: int | str = 0,
+        now: int | float | None = None,
+        api_base: str = "https://api.stripe.com",
+        max_recorded_requests: int | None = MAX_RECORDED_REQUESTS,
     ):
+        # How many requests ``self.requests`` keeps, the latest ones (None: every one); checked by RequestLog.
+        self._max_recorded_requests = max_recorded_requests
         self.seed = seed
         self.start_time = now
         self.api_base = api_base.rstrip("/")
@@ -63,7 +71,7 @@ class CheckoutFake(TestSetup, CustomerActions):
 
     def _reset_state(self) -> None:
         self.ids = IdFactory(self.seed)
-        self._accounts: dict[str, Account] = {}
+        self._accounts: dict[tuple[str, str | None], Account] = {}
         self._shared_prices: dict[str, dict[str, Any]] = {}
         self._shared_customers: dict[str, dict[str, Any]] = {}
         self._shared_coupons: dict[str, dict[str, Any]] = {}
@@ -74,8 +82,9 @@ class CheckoutFake(TestSetup, CustomerActions):
         self._sequence = 0
         self.build = Builder(self.ids, self.clock, self._product_names)
         self.events: list[Event] = []
+        self._delivered: set[str] = set()
         # What the HTTP layer remembers (routes.handle writes both; the operations here never read them).
-        self.requests: list[RecordedRequest] = []
+        self.requests: RequestLog = RequestLog(self._max_recorded_requests)
         self.idempotency = IdempotencyStore()
         self.warned_versions: set[str] = set()
         # Answers a test registered for endpoints the fake does not model (see ``stub``).
@@ -92,17 +101,24 @@ class CheckoutFake(TestSetup, CustomerActions):
             if clock:
                 self.clock.reset(self.start_time)
 
-    def account(self, api_key: str) -> Account:
-        """The account an API key stands for (made on first use, as if the key were valid)."""
+    def account(self, api_key: str, stripe_account: str | None = None) -> Account:
+        """The account an API key stands for, or the connected account it acts on with ``Stripe-Account``.
+
+        Made on first use, as if the key were valid and the platform connected to every ``acct_`` id. A
+        connected account's sessions belong to the key and that account together: the platform without the
+        header, and any other account, can not see them (docs).
+        """
         with self._lock:
-            account = self._accounts.get(api_key)
+            account = self._accounts.get((api_key, stripe_account))
             if account is None:
-                account = Account(masked_key=mask_key(api_key), livemode=is_live_key(api_key))
-                self._accounts[api_key] = account
+                account = Account(
+                    masked_key=mask_key(api_key), livemode=is_live_key(api_key), stripe_account=stripe_account
+                )
+                self._accounts[(api_key, stripe_account)] = account
             return account
 
     @property
-    def sessions(self) -> Mapping[str, dict[str, Any]]:
+    def sessions(self) -> Mapping[str, FakeObject]:
         """Every session of every account by id, as its answer would show it.
 
         A live, read-only view: each lookup gives a fresh copy of that session, so a test may change what it got
@@ -145,8 +161,10 @@ class CheckoutFake(TestSetup, CustomerActions):
         with self._lock:
             context = rules.RuleContext(
                 now=self.clock.now(),
+                stripe_account=account.stripe_account,
                 prices=self._prices_for(account),
                 customers=self._customers_for(account),
+                objects=account.objects,
                 coupons=self._coupons_for(account),
                 promotion_codes=self._promotion_codes_for(account),
             )
@@ -208,12 +226,16 @@ class CheckoutFake(TestSetup, CustomerActions):
         """``GET /v1/checkout/sessions/{session}/line_items``: the session's items in order, one page."""
         with self._lock:
             validate_params("list_line_items", params, normalized=True)
-            for path in render.expand_paths(params):
-                if path != "data.price":
-                    # data.price is already whole; other expansions of items need objects the fake lacks.
-                    raise exceptions.fake_cannot_expand(path, "line items (only data.price)")
+            expand = render.expand_paths(params)
+            for path in expand:
+                if path not in ("data.price", "data.price.product"):
+                    # data.price is already whole, and its product the fake knows; other expansions of items need
+                    # objects the fake lacks.
+                    raise exceptions.fake_cannot_expand(path, "line items (only data.price and data.price.product)")
             stored = self._get(account, session_id)
             page, has_more = pagination.page(stored.line_items, params, lambda i: i["id"], "item")
+            if "data.price.product" in expand:
+                page = resources.Resources(self, account).expand_line_items(page)
             return render.list_object(page, has_more, f"/v1/checkout/sessions/{session_id}/line_items")
 
     # -- what the API's answers read ------------------------------------------------------------------------------
@@ -240,6 +262,27 @@ class CheckoutFake(TestSetup, CustomerActions):
         Deliver it with ``.post_to(app_or_test_client)``; ``stripe.Webhook.construct_event`` accepts it.
         """
         return webhook_request(event, secret, timestamp=timestamp)
+
+    def deliver(
+        self,
+        to: object,
+        *,
+        secret: str,
+        path: str = "/webhook",
+        twice: bool | Collection[str] = False,
+        shuffle: bool | int = False,
+    ) -> list[Delivery]:
+        """Post every event not delivered yet to the application ``to``, signed with ``secret``, in order.
+
+        ``to`` is what ``WebhookRequest.post_to`` takes (a WSGI app such as Flask's, a test client, or a
+        ``handler(body, headers)``), at ``path`` (default ``/webhook``). ``twice`` and ``shuffle`` make the
+        duplicates and disorder real Stripe may give (see ``webhooks.deliver``). Returns one ``Delivery``
+        (event, the app's response) per post; an event is delivered by one call only.
+        """
+        with self._lock:
+            pending = [e for e in self.events if e.id not in self._delivered]
+            self._delivered.update(e.id for e in pending)
+        return deliver(pending, to, secret=secret, path=path, twice=twice, shuffle=shuffle, seed=self.seed)
 
     def events_of(self, event_type: str) -> list[Event]:
         """The events of one type, oldest first."""
@@ -279,7 +322,8 @@ class CheckoutFake(TestSetup, CustomerActions):
                     self._expire(account, stored, expires_at)
 
     def _emit(self, account: Account, event_type: str, stored: StoredSession, at: int | None = None) -> Event:
-        # The customer (or time) caused these, not an API call: request id and idempotency key are null.
+        # The request being answered, if one caused this (events.CAUSE); the customer or time: nulls.
+        request_id, idempotency_key = CAUSE.get()
         event = Event(
             id=self.ids.new("evt"),
             type=event_type,
@@ -287,6 +331,9 @@ class CheckoutFake(TestSetup, CustomerActions):
             data_object=stored.data,
             livemode=account.livemode,
             api_version=API_VERSION,
+            account=account.stripe_account,
+            request_id=request_id,
+            idempotency_key=idempotency_key,
         )
         self.events.append(event)
         return event

@@ -1,4 +1,5 @@
-"""Object builders: a session from create params, its line items and prices, customers, intents, subscriptions.
+"""Object builders: a session from create params, its line items, prices and products, customers, intents and
+subscriptions.
 
 Each builder makes one object as Stripe would show it, fitted to the response schema (``shapes.shape``); none
 stores anything. ``backend.CheckoutFake`` decides when to build and where the result goes.
@@ -21,6 +22,7 @@ from pytest_checkout.versions import DEFAULT
 __all__ = ["CHECKOUT_BASE_URL", "DEFAULT_ADDRESS", "DEFAULT_CUSTOMER", "Builder"]
 
 CHECKOUT_SESSION, PRICE, RESOURCES = DEFAULT.checkout_session, DEFAULT.price, DEFAULT.resources
+PRODUCT = DEFAULT.components["product"]
 
 CHECKOUT_BASE_URL = "https://checkout.stripe.com/c/pay/"
 DEFAULT_CUSTOMER = {"email": "jenny.rosen@example.com", "name": "Jenny Rosen", "phone": None}
@@ -44,12 +46,12 @@ class Builder:
 
     @staticmethod
     def shipping_choice(
-        data: Mapping[str, Any], shipping_rate: str | None, details: Mapping[str, Any]
+        data: Mapping[str, Any], shipping_rate: str | None, address: Mapping[str, Any], name: str | None
     ) -> dict[str, Any]:
         """The fields the customer's shipping choices set: shipping cost and totals, shipping details.
 
-        Unverified: that the shipping amount joins the totals only once the customer has chosen (at completion),
-        and that the collected address is the one the customer details show.
+        Unverified: that the shipping amount joins the totals only once the customer has chosen (at completion).
+        A shipping address is collected whole; its name may differ from the customer's (seen).
         """
         updates: dict[str, Any] = {}
         options = data.get("shipping_options") or []
@@ -70,11 +72,11 @@ class Builder:
             if data.get("total_details") is not None:
                 updates["total_details"] = {**data["total_details"], "amount_shipping": amount}
                 updates["amount_total"] = (data.get("amount_total") or 0) + amount
-        if data.get("shipping_address_collection") and details.get("address"):
+        if data.get("shipping_address_collection"):
             updates["shipping_details"] = {
-                "address": details["address"],
+                "address": dict(address),
                 "carrier": None,
-                "name": details.get("name") or DEFAULT_CUSTOMER["name"],
+                "name": name or DEFAULT_CUSTOMER["name"],
                 "phone": None,
                 "tracking_number": None,
             }
@@ -104,7 +106,8 @@ class Builder:
         # Setup mode's setup intent exists from creation: the backend makes and stores it.
         setup_intent = None
         automatic_tax = bool((params.get("automatic_tax") or {}).get("enabled"))
-        metadata = {k: v for k, v in (params.get("metadata") or {}).items() if v != ""}
+        # Seen: an empty value given at create is kept as "" (only an update unsets a key).
+        metadata = dict(params.get("metadata") or {})
         data = {
             "id": session_id,
             "object": "checkout.session",
@@ -118,14 +121,15 @@ class Builder:
                 "status": "requires_location_inputs" if automatic_tax else None,
             },
             "billing_address_collection": params.get("billing_address_collection"),
-            "cancel_url": params["cancel_url"],
+            "cancel_url": params.get("cancel_url"),
             "client_reference_id": params.get("client_reference_id"),
             "consent": None,
             "consent_collection": params.get("consent_collection"),
             "created": now,
             "currency": currency,
             "customer": params.get("customer"),
-            "customer_creation": params.get("customer_creation") or ("if_required" if mode == "payment" else None),
+            # Seen: "always" in subscription and setup mode.
+            "customer_creation": params.get("customer_creation") or ("if_required" if mode == "payment" else "always"),
             "customer_details": None,
             "customer_email": params.get("customer_email"),
             "expires_at": params.get("expires_at") or now + rules.DEFAULT_EXPIRY_SECONDS,
@@ -151,7 +155,12 @@ class Builder:
             "submit_type": params.get("submit_type"),
             "subscription": None,
             "success_url": params["success_url"],
-            "tax_id_collection": {"enabled": bool((params.get("tax_id_collection") or {}).get("enabled"))},
+            # Seen: absent from the session unless the request gave it (models.ABSENT_WHEN_NULL).
+            "tax_id_collection": (
+                {"enabled": bool(params["tax_id_collection"].get("enabled"))}
+                if isinstance(params.get("tax_id_collection"), Mapping)
+                else None
+            ),
             "total_details": total_details,
             "url": f"{CHECKOUT_BASE_URL}{session_id}#{self.ids.opaque(64)}",
         }
@@ -297,21 +306,55 @@ class Builder:
             },
         }
 
+    def product(self, product_id: str, *, name: str, active: bool, livemode: bool, created: int) -> dict[str, Any]:
+        """A product as a price names it: the fake knows a product's name, and takes the rest from its price."""
+        return dict(
+            shape(
+                PRODUCT,
+                {
+                    "id": product_id,
+                    "object": "product",
+                    "active": active,
+                    "created": created,
+                    "images": [],
+                    "livemode": livemode,
+                    "metadata": {},
+                    "name": name,
+                    "updated": created,
+                },
+            )
+        )
+
     def customer(
         self, customer_id: str, *, email: str | None, name: str | None, livemode: bool, **fields: Any
     ) -> dict[str, Any]:
+        """A customer; ``fields`` are others of the customer object (``address``, ``metadata``, ...).
+
+        The defaults are what a new customer shows in Stripe's docs: not delinquent, not tax exempt, no
+        preferred locales, its first invoice numbered 1.
+        """
         return dict(
             shape(
                 RESOURCES["customer"],
                 {
                     "id": customer_id,
                     "object": "customer",
+                    "balance": 0,
                     "created": self.clock.now(),
+                    "delinquent": False,
                     "email": email,
                     "name": name,
                     "livemode": livemode,
                     "metadata": {},
-                    "invoice_settings": {"custom_fields": None, "default_payment_method": None, "footer": None},
+                    "invoice_settings": {
+                        "custom_fields": None,
+                        "default_payment_method": None,
+                        "footer": None,
+                        "rendering_options": None,
+                    },
+                    "next_invoice_sequence": 1,
+                    "preferred_locales": [],
+                    "tax_exempt": "none",
                     **fields,
                 },
             )
@@ -359,7 +402,17 @@ class Builder:
         now = self.clock.now()
         subscription_id = self.ids.new("sub")
         items = [
-            {"id": self.ids.new("si"), "object": "subscription_item", "price": i["price"], "quantity": i["quantity"]}
+            {
+                "id": self.ids.new("si"),
+                "object": "subscription_item",
+                "billing_thresholds": None,
+                "created": now,
+                "metadata": {},
+                "price": i["price"],
+                "quantity": i["quantity"],
+                "subscription": subscription_id,
+                "tax_rates": [],
+            }
             for i in line_items
             if i["price"].get("recurring")
         ]

@@ -20,6 +20,7 @@ import random
 import re
 import string
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -41,6 +42,10 @@ EVENT_TYPES: tuple[str, ...] = (
 )
 
 #: The keys of an event object, in the order Stripe writes them (and ``to_dict`` / ``payload`` keep).
+#: The API request being answered (its id and idempotency key), set by the HTTP layer around each request: an
+#: event a request causes (an expire through the API) carries it; events of the customer or the clock carry nulls.
+CAUSE: ContextVar[tuple[str | None, str | None]] = ContextVar("pytest_checkout_cause", default=(None, None))
+
 _EVENT_KEYS = ("id", "object", "api_version", "created", "data", "livemode", "pending_webhooks", "request", "type")
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
@@ -106,6 +111,10 @@ class Event:
     pending_webhooks: int = 1
     request_id: str | None = None
     idempotency_key: str | None = None
+    #: The connected account the event happened on (Connect); the ``account`` key is absent when None.
+    account: str | None = None
+    #: What changed, for an update event (Stripe's ``data.previous_attributes``); absent when None.
+    previous_attributes: dict[str, Any] | None = field(default=None, repr=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.type not in EVENT_TYPES:
@@ -120,7 +129,7 @@ class Event:
             raise TypeError(f"api_version must be a str, got {type(self.api_version).__name__}")
         if not _is_int(self.pending_webhooks) or self.pending_webhooks < 0:
             raise ValueError(f"pending_webhooks must be an int >= 0, got {self.pending_webhooks!r}")
-        for name in ("request_id", "idempotency_key"):
+        for name in ("request_id", "idempotency_key", "account"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"{name} must be a str or None, got {type(value).__name__}")
@@ -132,13 +141,17 @@ class Event:
         """Read an event object (a decoded webhook body, say); it must have exactly the keys ``to_dict`` gives."""
         if not isinstance(data, Mapping):
             raise TypeError(f"an event is a JSON object, not {type(data).__name__}")
-        _exact_keys("an event", data, _EVENT_KEYS)
+        _exact_keys("an event", data, (*_EVENT_KEYS, "account") if "account" in data else _EVENT_KEYS)
         if data["object"] != "event":
             raise ValueError(f"an event has object 'event', got {data['object']!r}")
         inner = data["data"]
         if not isinstance(inner, Mapping):
             raise TypeError(f"an event's data is a JSON object, not {type(inner).__name__}")
-        _exact_keys("an event's data", inner, ("object",))
+        data_keys = ("object", "previous_attributes") if "previous_attributes" in inner else ("object",)
+        _exact_keys("an event's data", inner, data_keys)
+        previous = inner.get("previous_attributes")
+        if previous is not None and not isinstance(previous, Mapping):
+            raise TypeError(f"an event's previous_attributes is a JSON object, not {type(previous).__name__}")
         request = data["request"]
         if not isinstance(request, Mapping):
             raise TypeError(f"an event's request is a JSON object, not {type(request).__name__}")
@@ -153,21 +166,32 @@ class Event:
             pending_webhooks=data["pending_webhooks"],
             request_id=request["id"],
             idempotency_key=request["idempotency_key"],
+            previous_attributes=dict(previous) if previous is not None else None,
+            account=data.get("account"),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The event object as Stripe sends it: exactly its nine keys, in Stripe's order (a fresh copy)."""
+        """The event object as Stripe sends it: exactly its nine keys, in Stripe's order (a fresh copy); a
+        connected account's event has a tenth, ``account``, after ``object`` (docs)."""
+        account = {"account": self.account} if self.account is not None else {}
         return {
             "id": self.id,
             "object": "event",
+            **account,
             "api_version": self.api_version,
             "created": self.created,
-            "data": {"object": copy.deepcopy(self.data_object)},
+            "data": self._data(),
             "livemode": self.livemode,
             "pending_webhooks": self.pending_webhooks,
             "request": {"id": self.request_id, "idempotency_key": self.idempotency_key},
             "type": self.type,
         }
+
+    def _data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"object": copy.deepcopy(self.data_object)}
+        if self.previous_attributes is not None:
+            data["previous_attributes"] = copy.deepcopy(self.previous_attributes)
+        return data
 
     def payload(self) -> bytes:
         """The webhook body: ``to_dict()`` as compact UTF-8 JSON, in the same key order every time."""

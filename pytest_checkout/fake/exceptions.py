@@ -10,21 +10,27 @@ from __future__ import annotations
 from pytest_checkout.errors import AuthenticationError, IdempotencyError, InvalidRequestError
 
 __all__ = [
+    "bad_http_request",
     "body_not_utf8",
     "body_too_large",
     "cannot_expand",
     "fake_cannot_expand",
+    "fake_cannot_use",
     "idempotency_in_progress",
     "idempotency_mismatch",
     "invalid_api_key",
     "no_api_key",
     "no_such_cursor",
     "no_such_object",
+    "no_such_resource",
     "no_such_session",
     "not_expirable",
     "publishable_key",
+    "query_not_utf8",
+    "too_deeply_nested",
     "too_many_parameters",
     "unrecognized_url",
+    "uri_too_long",
 ]
 
 _SUPPORT = "Please see https://stripe.com/docs or we can help at https://support.stripe.com/."
@@ -44,6 +50,27 @@ def no_such_object(
     return InvalidRequestError(
         f"No such {kind}: '{object_id}'", http_status=http_status, code="resource_missing", param=param
     )
+
+
+def no_such_resource(kind: str, object_id: str) -> InvalidRequestError:
+    """404 for an id of ``kind`` (``price``, ``customer``, ...) the account does not have, on that object's GET.
+
+    The wording is Stripe's ``No such <object>: '<id>'``: seen for prices and customers; for payment intents,
+    subscriptions and setup intents as users quote Stripe's answers in public issue threads (setup intents as
+    ``No such setupintent``, without the underscore); a guess for products. ``param`` is the spec's name of
+    the path parameter, as ``session`` is for a session (seen); ``intent`` for a payment intent is quoted the
+    same way. Unverified (a guess): the params ``price``, ``id`` (a product), ``customer``,
+    ``subscription_exposed_id`` and a setup intent's ``intent``.
+    """
+    name, param = {
+        "price": ("price", "price"),
+        "product": ("product", "id"),
+        "customer": ("customer", "customer"),
+        "payment_intent": ("payment_intent", "intent"),
+        "subscription": ("subscription", "subscription_exposed_id"),
+        "setup_intent": ("setupintent", "intent"),
+    }[kind]
+    return no_such_object(name, object_id, param=param)
 
 
 def no_such_cursor(kind: str, object_id: str, param: str) -> InvalidRequestError:
@@ -67,6 +94,11 @@ def cannot_expand(path: str) -> InvalidRequestError:
 def fake_cannot_expand(path: str, what: str) -> InvalidRequestError:
     """An expansion Stripe allows but the fake has no objects for: said plainly, never answered wrongly."""
     return InvalidRequestError(f"pytest-checkout's fake cannot expand {path} on {what}.", param="expand")
+
+
+def fake_cannot_use(param: str, what: str, reason: str) -> InvalidRequestError:
+    """A parameter Stripe accepts whose effect the fake does not model (it names objects the fake lacks)."""
+    return InvalidRequestError(f"pytest-checkout's fake cannot use {param} on {what}: {reason}.", param=param)
 
 
 def unrecognized_url(method: str, path: str) -> InvalidRequestError:
@@ -104,6 +136,19 @@ def invalid_api_key(key: str) -> AuthenticationError:
     return AuthenticationError(f"Invalid API Key provided: {shown}")
 
 
+def no_access_to_account(masked_key: str, account: str) -> InvalidRequestError:
+    """A ``Stripe-Account`` header that names no account the key can act on.
+
+    The wording is Stripe's for a platform without access to the account (seen in public reports); its status
+    (403) and that the fake gives it for any value that is not an ``acct_`` id are guesses.
+    """
+    return InvalidRequestError(
+        f"The provided key '{masked_key}' does not have access to account '{account}' (or that account does not "
+        "exist). Application access may have been revoked.",
+        http_status=403,
+    )
+
+
 def idempotency_mismatch(key: str) -> IdempotencyError:
     """400 for a key reused with other parameters (seen)."""
     return IdempotencyError(
@@ -135,3 +180,40 @@ def body_not_utf8() -> InvalidRequestError:
 def too_many_parameters(limit: int) -> InvalidRequestError:
     """More form fields than the fake parses (a guess at Stripe's cap)."""
     return InvalidRequestError(f"Invalid request: more than {limit} parameters.")
+
+
+def query_not_utf8() -> InvalidRequestError:
+    """A query string whose percent-escapes are not UTF-8 (``%ff``), refused as a body that is not UTF-8 is.
+
+    Unverified wording (a guess, modelled on ``body_not_utf8``).
+    """
+    return InvalidRequestError("Invalid request: the query string is not valid UTF-8.")
+
+
+def too_deeply_nested(name: str, limit: int) -> InvalidRequestError:
+    """A parameter name with more than ``limit`` levels of brackets (``a[b][c]...``): the fake's own limit.
+
+    Guess: Stripe's wording (and its limit, if it has one) are not known. The name is shown cut short, and
+    ``param`` is its top-level key, so that a long name cannot make a long answer.
+    """
+    shown = name if len(name) <= 60 else name[:60] + "..."
+    top = name.partition("[")[0][:60]
+    return InvalidRequestError(
+        f"Invalid parameter name: {shown} is nested more than {limit} levels deep.", param=top or None
+    )
+
+
+def uri_too_long(limit: int) -> InvalidRequestError:
+    """414 for a request line (method, URL, version) over ``limit`` bytes, from the served fake's HTTP layer.
+
+    Guess: what Stripe answers to such a URL is not known; the status is HTTP's own for it (RFC 9110, 15.5.15).
+    """
+    return InvalidRequestError(f"Request-URI too long: the request line is longer than {limit} bytes.", http_status=414)
+
+
+def bad_http_request(status: int, reason: str) -> InvalidRequestError:
+    """What the served fake's HTTP layer answers to a request it cannot read (400, 431, 505, ...).
+
+    The fake's own wording, not Stripe's: ``reason`` is the HTTP layer's short account of what was wrong.
+    """
+    return InvalidRequestError(f"Invalid HTTP request: {reason}.", http_status=status)

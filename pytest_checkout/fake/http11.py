@@ -3,7 +3,9 @@
 ``server.py`` runs a WSGI app (the fake's) on the ``ThreadingHTTPServer`` defined here. This module knows HTTP
 and nothing of Stripe: request lines and headers (parsed here, faster than ``http.server``'s parser), bodies by
 ``Content-Length`` or chunked, ``Expect: 100-continue``, keep-alive and ``Connection: close``, timeouts for idle
-or stalled clients, and logs that never show a key or a secret.
+or stalled clients, and logs that never show a key or a secret. Of Stripe it knows only the error envelope: a
+request it cannot read (a URL over 64 KB, a malformed header) is refused in Stripe's JSON, as the handler's
+errors are, so a client reads it the same way.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import io
+import json
 import re
 import socket
 import socketserver
@@ -21,14 +24,23 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from pytest_checkout.fake import exceptions
 from pytest_checkout.fake.routes import MAX_BODY
-from pytest_checkout.httputil import mask_key
+from pytest_checkout.httputil import mask_key, reason_phrase
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo
     from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
 
-__all__ = ["CHUNK", "DRAIN_LIMIT", "REQUEST_TIMEOUT", "RequestHandler", "ThreadingHTTPServer"]
+__all__ = [
+    "CHUNK",
+    "DRAIN_LIMIT",
+    "MAX_LINE",
+    "REQUEST_TIMEOUT",
+    "RequestHandler",
+    "ThreadingHTTPServer",
+    "read_chunked",
+]
 
 #: Seconds a connection may stay silent (while sending its request, or idle between two requests) before the
 #: server gives up on it.
@@ -38,8 +50,9 @@ REQUEST_TIMEOUT = 30.0
 DRAIN_LIMIT = 16 * MAX_BODY
 CHUNK = 64 * 1024
 
-# The longest request line, header line or chunk-size line read (http.server's own limit for the first two).
-_MAX_LINE = 65536
+#: The longest request line (so the longest URL, nearly), header line or chunk-size line read, in bytes
+#: (http.server's own limit for the first two). A longer request line is answered 414, a longer header 431.
+MAX_LINE = 65536
 
 
 # API keys and webhook signing secrets as they may appear anywhere in a log line (pasted into a query string).
@@ -113,7 +126,7 @@ class _Body(io.RawIOBase):
         return self.left == 0
 
 
-def _read_chunked(stream: io.BufferedIOBase) -> tuple[bytes, int, bool]:
+def read_chunked(stream: io.BufferedIOBase) -> tuple[bytes, int, bool]:
     """A ``Transfer-Encoding: chunked`` body: (its first ``MAX_BODY + 1`` bytes, its size, whether it was whole).
 
     Bounded as a Content-Length body is: at most one byte past the cap is kept (enough for the handler's 413),
@@ -122,7 +135,7 @@ def _read_chunked(stream: io.BufferedIOBase) -> tuple[bytes, int, bool]:
     kept = bytearray()
     size_seen = 0
     while True:
-        line = stream.readline(_MAX_LINE + 1)
+        line = stream.readline(MAX_LINE + 1)
         size_text = line.split(b";", 1)[0].strip()
         if not line.endswith(b"\n") or not _HEX.fullmatch(size_text):
             return bytes(kept), size_seen, False
@@ -140,10 +153,10 @@ def _read_chunked(stream: io.BufferedIOBase) -> tuple[bytes, int, bool]:
                 kept += chunk[: MAX_BODY + 1 - len(kept)]
             left -= len(chunk)
         size_seen += size
-        if stream.readline(_MAX_LINE + 1) not in (b"\r\n", b"\n"):
+        if stream.readline(MAX_LINE + 1) not in (b"\r\n", b"\n"):
             return bytes(kept), size_seen, False
     for _ in range(100):  # trailer fields, read and dropped (the handler takes no trailers), then a blank line
-        line = stream.readline(_MAX_LINE + 1)
+        line = stream.readline(MAX_LINE + 1)
         if line in (b"\r\n", b"\n"):
             return bytes(kept), size_seen, True
         if not line.endswith(b"\n"):
@@ -264,14 +277,18 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
     def _read_headers(self) -> list[tuple[str, str]] | None:
         fields: list[tuple[str, str]] = []
         while True:
-            line = self.rfile.readline(_MAX_LINE + 1)
-            if len(line) > _MAX_LINE:
-                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, explain="Line too long")
+            line = self.rfile.readline(MAX_LINE + 1)
+            if len(line) > MAX_LINE:
+                self.send_error(
+                    HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, explain=f"a header line is longer than {MAX_LINE} bytes"
+                )
                 return None
             if line in (b"\r\n", b"\n", b""):  # the blank line that ends them (or a client that hung up)
                 return fields
             if len(fields) >= _MAX_HEADERS:
-                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, explain="Too many headers")
+                self.send_error(
+                    HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, explain=f"more than {_MAX_HEADERS} header lines"
+                )
                 return None
             text = line.decode("iso-8859-1").rstrip("\r\n")
             if text[:1] in (" ", "\t") and fields:
@@ -281,14 +298,17 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
                 continue
             name, colon, value = text.partition(":")
             if not colon or not _TOKEN.fullmatch(name):
-                self.send_error(HTTPStatus.BAD_REQUEST, explain="Bad header line")
+                self.send_error(HTTPStatus.BAD_REQUEST, explain="a header line is not NAME: VALUE")
                 return None
             fields.append((name, value.strip(" \t")))
 
     def _one_request(self) -> None:
-        self.raw_requestline = self.rfile.readline(_MAX_LINE + 1)
-        if len(self.raw_requestline) > _MAX_LINE:
+        self.raw_requestline = self.rfile.readline(MAX_LINE + 1)
+        if len(self.raw_requestline) > MAX_LINE:
             self.requestline = self.request_version = self.command = ""
+            # Read what is left of the request's head first: closing a socket with unread data resets it, and
+            # the client could lose the answer with it.
+            self._drain_head()
             self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
             return
         if not self.raw_requestline or not self.parse_request():
@@ -317,6 +337,50 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
         status, headers = started[0]
         self._send(status, headers, b"" if self.command == "HEAD" else payload)
 
+    def _drain_head(self) -> None:
+        """Read and drop the rest of a request line that was too long, and the header lines after it.
+
+        At most ``DRAIN_LIMIT`` bytes; a body, if the request has one, is left (the connection closes anyway).
+        """
+        budget = DRAIN_LIMIT
+        line = self.raw_requestline
+        while not line.endswith(b"\n") and budget > 0:  # the rest of the request line
+            line = self.rfile.readline(min(MAX_LINE + 1, budget))
+            if not line:
+                return
+            budget -= len(line)
+        while budget > 0:  # the header lines, up to the blank line that ends them
+            line = self.rfile.readline(min(MAX_LINE + 1, budget))
+            if line in (b"\r\n", b"\n", b""):
+                return
+            budget -= len(line)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Refuse a request the server cannot read, in Stripe's error envelope (``http.server`` writes HTML).
+
+        The connection is closed after it: what follows on it cannot be trusted to start a request.
+        """
+        if code == HTTPStatus.REQUEST_URI_TOO_LONG:
+            error = exceptions.uri_too_long(MAX_LINE)
+        else:
+            reason = explain or message or reason_phrase(code)
+            # The reason may quote the client's request line: a short quote is enough.
+            error = exceptions.bad_http_request(code, reason if len(reason) <= 200 else reason[:200] + "...")
+        self.log_error("code %d, message %s", code, error.message)
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9" and len(self.requestline.split()) != 2:
+            # The version is still the default because the request line was refused before it was read (HTTP/2,
+            # a bad version): not an HTTP/0.9 request, so the answer gets a status line and headers.
+            self.request_version = ""
+        body = json.dumps(error.to_dict(), separators=(",", ":")).encode()
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            # As the handler's own 4xx answers say: sending it again would only get the same answer.
+            ("Stripe-Should-Retry", "false"),
+        ]
+        self._send(f"{int(code)} {reason_phrase(code)}", headers, b"" if self.command == "HEAD" else body)
+
     def _body_stream(self) -> tuple[_Body | io.BytesIO, bool]:
         """The request body as ``wsgi.input``, and whether its end is known (so the connection can be reused)."""
         codings = [c.strip().lower() for v in self.field_values.get("transfer-encoding", []) for c in v.split(",")]
@@ -324,7 +388,7 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
         if codings:
             if codings[-1] != "chunked":
                 return io.BytesIO(), False  # a coding the server cannot undo: no body, and no telling its end
-            body, size, whole = _read_chunked(self.rfile)
+            body, size, whole = read_chunked(self.rfile)
             # The body goes on with the length it turned out to have; a length given as well meant nothing
             # (and is a request-smuggling sign, after which RFC 9112 wants the connection closed).
             framing = ("content-length", "transfer-encoding")

@@ -6,22 +6,40 @@ requests as they arrived. The backend never reads either; ``routes.handle`` writ
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from typing import Any, overload
 
 from pytest_checkout import codec
+from pytest_checkout.errors import InvalidRequestError
 from pytest_checkout.fake import exceptions
 from pytest_checkout.httputil import parse_form
 from pytest_checkout.schema.nodes import Node
 
-__all__ = ["IDEMPOTENCY_WINDOW", "IdempotencyStore", "RecordedRequest", "Replay", "fingerprint"]
+__all__ = [
+    "IDEMPOTENCY_WINDOW",
+    "MAX_RECORDED_REQUESTS",
+    "REJECTED_KEPT_CHARS",
+    "IdempotencyStore",
+    "RecordedRequest",
+    "Replay",
+    "RequestLog",
+    "fingerprint",
+]
 
 #: Idempotency keys are forgotten after this long (Stripe's docs: 24 hours).
 IDEMPOTENCY_WINDOW = 24 * 60 * 60
+#: ``fake.requests`` keeps the latest this many requests by default; older ones are dropped as new ones come.
+MAX_RECORDED_REQUESTS = 10_000
+#: A rejected request (status 400 or more) keeps at most this many characters of its form text, cut after a whole
+#: field, and of its path and header values: what a test needs to see why it was refused, not what a client
+#: sent to be refused (a body of 10,000 fields is refused, and would otherwise be kept, and decoded when read).
+REJECTED_KEPT_CHARS = 4096
 
 
 class RecordedRequest:
@@ -29,7 +47,9 @@ class RecordedRequest:
 
     ``params`` are the decoded parameters (``None`` when the request was refused before they could be read).
     The log keeps the request's form text and decodes it when ``params`` is first read: a suite's worth of
-    requests stays small.
+    requests stays small. A rejected request (``status`` 400 or more) keeps a summary only: at most
+    ``REJECTED_KEPT_CHARS`` characters of its form text (whole fields, the first ones), of its path and of its
+    header values; ``params_truncated`` tells when its ``params`` lost fields that way.
     """
 
     __slots__ = (
@@ -39,6 +59,7 @@ class RecordedRequest:
         "api_version",
         "idempotency_key",
         "method",
+        "params_truncated",
         "path",
         "request_id",
         "status",
@@ -59,6 +80,15 @@ class RecordedRequest:
         params: dict[str, Any] | None = None,
         source: tuple[str, Node | None] | None = None,
     ) -> None:
+        #: Whether ``params`` holds only the first fields of a rejected request's form (see the class).
+        self.params_truncated = False
+        if status >= 400:
+            path, idempotency_key, stripe_version = _cut(path), _cut(idempotency_key), _cut(stripe_version)
+            if source is not None and len(source[0]) > REJECTED_KEPT_CHARS:
+                text, schema = source
+                end = text.rfind("&", 0, REJECTED_KEPT_CHARS + 1)
+                source = (text[:end] if end > 0 else "", schema)
+                self.params_truncated = True
         self.method = method
         self.path = path
         self.status = status
@@ -76,7 +106,13 @@ class RecordedRequest:
         """The decoded parameters, or ``None``."""
         if self._params is None and self._source is not None:
             text, schema = self._source
-            self._params = codec.decode(parse_form(text), schema)
+            try:
+                self._params = codec.decode(parse_form(text), schema)
+            except InvalidRequestError:
+                # Only a truncated form can get here (the whole one decoded when the request came): its first
+                # fields, read without a schema then, or nothing.
+                with contextlib.suppress(InvalidRequestError):
+                    self._params = codec.decode(parse_form(text))
             self._source = None
         return self._params
 
@@ -91,6 +127,7 @@ class RecordedRequest:
             self.stripe_version,
             self.request_id,
             self.api_version,
+            self.params_truncated,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -101,10 +138,109 @@ class RecordedRequest:
     __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
 
     def __repr__(self) -> str:
+        truncated = ", params_truncated=True" if self.params_truncated else ""
         return (
             f"RecordedRequest({self.method} {self.path} -> {self.status}, request_id={self.request_id!r}, "
-            f"api_key={self.api_key!r}, api_version={self.api_version!r})"
+            f"api_key={self.api_key!r}, api_version={self.api_version!r}{truncated})"
         )
+
+
+@overload
+def _cut(text: str) -> str: ...
+
+
+@overload
+def _cut(text: None) -> None: ...
+
+
+def _cut(text: str | None) -> str | None:
+    if text is None or len(text) <= REJECTED_KEPT_CHARS:
+        return text
+    return text[:REJECTED_KEPT_CHARS] + "..."
+
+
+class RequestLog(Sequence[RecordedRequest]):
+    """``fake.requests``: the requests answered, oldest first, the latest ``maxlen`` of them (``None``: all).
+
+    A list as far as tests go (index it, slice it, iterate, ``len``, ``clear``, compare with a list), whose
+    oldest entries are dropped as new ones come once it holds ``maxlen``, so a fake that lives for a whole test
+    session stays within bounds. Appending is safe from any thread; iterating works on a snapshot, so it never
+    fails because a request was answered meanwhile.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, maxlen: int | None = MAX_RECORDED_REQUESTS, items: Iterable[RecordedRequest] = ()) -> None:
+        if maxlen is not None and (not isinstance(maxlen, int) or isinstance(maxlen, bool)):
+            raise TypeError(f"the number of requests kept must be an int or None, got {type(maxlen).__name__}")
+        if maxlen is not None and maxlen < 0:
+            raise ValueError(f"the number of requests kept must be 0 or more, got {maxlen}")
+        self._items: deque[RecordedRequest] = deque(items, maxlen)
+
+    @property
+    def maxlen(self) -> int | None:
+        """How many requests are kept at most (``None``: no limit)."""
+        return self._items.maxlen
+
+    def append(self, request: RecordedRequest) -> None:
+        """Add the latest request, dropping the oldest one if ``maxlen`` are kept already."""
+        self._items.append(request)
+
+    def extend(self, requests: Iterable[RecordedRequest]) -> None:
+        """Append each of ``requests`` in order."""
+        self._items.extend(requests)
+
+    def clear(self) -> None:
+        """Forget every request."""
+        self._items.clear()
+
+    def _snapshot(self) -> list[RecordedRequest]:
+        # deque.copy runs without releasing the GIL: another thread's append cannot break it half-way.
+        return list(self._items.copy())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> RecordedRequest: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[RecordedRequest]: ...
+
+    def __getitem__(self, index: int | slice) -> RecordedRequest | list[RecordedRequest]:
+        if isinstance(index, slice):
+            return self._snapshot()[index]
+        return self._items[index]
+
+    def __iter__(self) -> Iterator[RecordedRequest]:
+        return iter(self._snapshot())
+
+    def __reversed__(self) -> Iterator[RecordedRequest]:
+        return reversed(self._snapshot())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._snapshot()
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        """The position of the first entry equal to ``value`` (``ValueError`` if there is none)."""
+        items = self._snapshot()
+        return items.index(value, start, len(items) if stop is None else stop)
+
+    def count(self, value: Any) -> int:
+        """How many entries equal ``value``."""
+        return self._snapshot().count(value)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RequestLog):
+            return self._snapshot() == other._snapshot()
+        if isinstance(other, list):
+            return self._snapshot() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the list it stands for
+
+    def __repr__(self) -> str:
+        return repr(self._snapshot())
 
 
 def fingerprint(method: str, path: str, pairs: Sequence[tuple[str, str]]) -> bytes:

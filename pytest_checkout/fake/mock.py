@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any, TypeVar, overload
 
 from pytest_checkout.fake.backend import CheckoutFake
+from pytest_checkout.fake.httpstate import MAX_RECORDED_REQUESTS
 from pytest_checkout.fake.transports import activation
 from pytest_checkout.fake.transports.hosts import ApiBase
 
@@ -37,7 +38,8 @@ class mock_checkout:  # noqa: N801 - named like moto's mock_aws, which it follow
     whatever was there before: an outer ``responses`` mock, an outer ``mock_checkout`` for another
     ``api_base``, or the network. The innermost active fake answers, in every thread; fakes may stop in any
     order. Entering the same ``mock_checkout`` again nests (the state is kept until the outermost exit); the
-    state of the fake is reset when its activation ends.
+    state of the fake is reset when its activation ends. ``fake.requests`` keeps the latest
+    ``max_recorded_requests`` requests (default 10,000; ``None`` keeps every one).
 
     As a decorator it keeps the fake active for the whole of each call: of a function, of a coroutine (across
     its awaits), and of a generator or an async generator (for the whole iteration). The wrapped function gets
@@ -45,11 +47,18 @@ class mock_checkout:  # noqa: N801 - named like moto's mock_aws, which it follow
     """
 
     def __init__(
-        self, *, api_base: str = "https://api.stripe.com", seed: int | str = 0, now: int | float | None = None
+        self,
+        *,
+        api_base: str = "https://api.stripe.com",
+        seed: int | str = 0,
+        now: int | float | None = None,
+        max_recorded_requests: int | None = MAX_RECORDED_REQUESTS,
     ):
         self._base = ApiBase.parse(api_base)
         self.api_base = self._base.url
-        self.fake = CheckoutFake(seed=seed, now=now, api_base=self.api_base)
+        self.fake = CheckoutFake(
+            seed=seed, now=now, api_base=self.api_base, max_recorded_requests=max_recorded_requests
+        )
         self._entry: activation.Entry | None = None
         self._depth = 0
 

@@ -9,13 +9,13 @@ of its answer, not the number of sessions.
 from __future__ import annotations
 
 import bisect
-import copy
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_checkout.codec import MAPPINGS
+from pytest_checkout.fake.fakeobject import FakeObject, fake_object
 from pytest_checkout.fake.shapes import Packer, blank, present_keys
 from pytest_checkout.versions import DEFAULT
 
@@ -36,6 +36,9 @@ _SHARED_FIELDS = frozenset(
 )  # fmt: skip
 _SHARED_ITEM_FIELDS = frozenset({"currency", "description"})
 _SHARED_PRICE_FIELDS = frozenset({"currency", "metadata", "recurring", "tax_behavior", "billing_scheme", "type"})
+#: Optional fields of the session that live Stripe leaves out, rather than sends as null, when they have no value
+#: (seen: ``tax_id_collection`` is absent unless the request gave it). Stored as None, answered absent.
+ABSENT_WHEN_NULL = dict.fromkeys(k for k in ("tax_id_collection",) if k not in CHECKOUT_SESSION.required)
 #: Every field of a session or price, each with its value when the fake has nothing else for it.
 SESSION_BLANK = {k: blank(CHECKOUT_SESSION.properties[k]) for k in _SESSION.keys}
 PRICE_BLANK = {k: blank(PRICE.properties[k]) for k in _PRICE.keys}
@@ -74,10 +77,16 @@ class StoredSession:
 
     @property
     def data(self) -> dict[str, Any]:
-        return _SESSION.unpack(self._values)
+        data = _SESSION.unpack(self._values)
+        for key in ABSENT_WHEN_NULL:
+            if data[key] is None:
+                del data[key]
+        return data
 
     @data.setter
     def data(self, value: Mapping[str, Any]) -> None:
+        if not ABSENT_WHEN_NULL.keys() <= value.keys():
+            value = {**dict.fromkeys(ABSENT_WHEN_NULL), **value}
         self._values = _SESSION.pack(value, share=_SHARED_FIELDS)
 
     def get(self, key: str) -> Any:
@@ -114,6 +123,8 @@ class Account:
 
     masked_key: str
     livemode: bool
+    #: The connected account (``acct_...``) the key acts on with ``Stripe-Account``, or None for its own.
+    stripe_account: str | None = None
     sessions: dict[str, StoredSession] = field(default_factory=dict)
     #: Session ids in creation order, and each one's place in it (lists are newest first: read backwards).
     order: list[str] = field(default_factory=list)
@@ -167,19 +178,19 @@ class Account:
         return out
 
 
-class SessionsView(Mapping[str, dict[str, Any]]):
+class SessionsView(Mapping[str, FakeObject]):
     """``CheckoutFake.sessions``: the sessions of all accounts, copied one at a time as they are read."""
 
     def __init__(self, owner: Mapping[str, Account], lock: threading.RLock) -> None:
         self._owner = owner
         self._lock = lock
 
-    def __getitem__(self, session_id: str) -> dict[str, Any]:
+    def __getitem__(self, session_id: str) -> FakeObject:
         with self._lock:
             account = self._owner.get(session_id)
             if account is None:
                 raise KeyError(session_id)
-            return copy.deepcopy(account.sessions[session_id].data)
+            return fake_object(account.sessions[session_id].data)
 
     def __iter__(self) -> Iterator[str]:
         with self._lock:

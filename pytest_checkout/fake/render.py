@@ -11,11 +11,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pytest_checkout.fake import exceptions
+from pytest_checkout.schema import nodes
 from pytest_checkout.versions import ApiVersion
 
 __all__ = [
     "EXPANDED_LINE_ITEMS",
+    "Resolver",
     "check_session_expand",
+    "expand_object",
     "expand_paths",
     "expand_session",
     "list_expand",
@@ -82,3 +85,79 @@ def expand_session(
             if found is not None:
                 data[path] = found
     return data
+
+
+#: Finds the object of a kind (``customer``, ``product``, ...) by id; ``None`` when the fake has none by that id.
+Resolver = Callable[[str, str], dict[str, Any] | None]
+
+
+def expand_object(
+    node: nodes.Object,
+    data: dict[str, Any],
+    paths: Iterable[str],
+    *,
+    what: str,
+    kinds: Mapping[str, nodes.Object],
+    resolve: Resolver,
+) -> dict[str, Any]:
+    """``data`` (an object of schema ``node``) with each ``expand[]`` path expanded in place, walking the schema.
+
+    A path is dotted: it goes through embedded objects and lists (``items.data.price.product``) to a field
+    that is an id of another object (an ``Expandable`` node), and through an expanded object on to its own
+    fields. ``kinds`` are the objects the fake holds, by name, with their schemas; ``resolve(kind, id)`` finds
+    one (a copy: later steps expand inside it). An id the fake does not find stays an id, and null stays null,
+    as with a session's expansions.
+
+    Refused: a path that names no field, or a field that is neither expandable nor on the way to one (Stripe's
+    ``cannot be expanded``); a field that Stripe expands or includes on request but the fake has no objects for
+    (said plainly: the fake's ``cannot expand``; ``what`` names the objects, ``subscriptions``). ``data`` may be
+    left half expanded then: callers expand a copy, and answer the error instead.
+    """
+    for path in paths:
+        _walk(node, data, path.split("."), path, what, kinds, resolve)
+    return data
+
+
+def _walk(
+    node: nodes.Node,
+    value: Any,
+    steps: list[str],
+    path: str,
+    what: str,
+    kinds: Mapping[str, nodes.Object],
+    resolve: Resolver,
+) -> None:
+    if value is None:
+        return
+    if isinstance(node, nodes.Array):
+        for item in value:
+            _walk(node.items, item, steps, path, what, kinds, resolve)
+        return
+    if not isinstance(node, nodes.Object) or not isinstance(value, dict):
+        raise exceptions.cannot_expand(path)
+    if not node.properties:  # an opaque object (the generator's OPAQUE_COMPONENTS): the fake never fills one
+        raise exceptions.fake_cannot_expand(path, what)
+    head, rest = steps[0], steps[1:]
+    field = node.properties.get(head)
+    if field is None:
+        raise exceptions.cannot_expand(path)
+    if isinstance(field, nodes.Expandable):
+        kind = next((k for k in field.resources if k in kinds), None)
+        if kind is None:
+            raise exceptions.fake_cannot_expand(path, what)
+        current = value.get(head)
+        if isinstance(current, str):
+            found = resolve(kind, current)
+            if found is not None:
+                value[head] = current = found
+        if rest and isinstance(current, dict):
+            _walk(kinds[kind], current, rest, path, what, kinds, resolve)
+        return
+    if head not in value:
+        # An optional field the object does not have: one Stripe includes when asked (``sources``, ``tiers``).
+        raise exceptions.fake_cannot_expand(path, what)
+    if not rest:
+        raise exceptions.cannot_expand(path)
+    if isinstance(field, nodes.AnyOf):  # one of several objects: none the fake fills
+        raise exceptions.fake_cannot_expand(path, what)
+    _walk(field, value[head], rest, path, what, kinds, resolve)

@@ -13,6 +13,7 @@ import base64
 import binascii
 import contextlib
 import json
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,16 +24,21 @@ from pytest_checkout import codec, versions
 from pytest_checkout.errors import APIError, StripeError
 from pytest_checkout.fake import exceptions, urls
 from pytest_checkout.fake.backend import CheckoutFake, Stub
+from pytest_checkout.fake.events import CAUSE
 from pytest_checkout.fake.httpstate import RecordedRequest, fingerprint
-from pytest_checkout.httputil import API_KEY, header, mask_key, parse_form
+from pytest_checkout.httputil import API_KEY, escape_controls, header, mask_key, parse_form
 from pytest_checkout.schema.nodes import Node
 
-__all__ = ["MAX_BODY", "MAX_FIELDS", "FakeResponse", "StripeVersionWarning", "handle"]
+__all__ = ["MAX_BODY", "MAX_DEPTH", "MAX_FIELDS", "FakeResponse", "StripeVersionWarning", "handle"]
 
 #: At most this many form fields in one request; more is refused rather than parsed (a guess at Stripe's cap).
 MAX_FIELDS = 10_000
 #: At most this many bytes of body.
 MAX_BODY = 1_000_000
+#: At most this many levels of brackets in a parameter name (``a[b][c]`` has two); a deeper name is refused. The
+#: deepest of Stripe's own parameters has about six (``line_items[0][price_data][product_data][metadata][k]``
+#: has five), so the limit only stops names that would nest the decoded params (and their decoding) without end.
+MAX_DEPTH = 100
 
 
 class StripeVersionWarning(UserWarning):
@@ -81,9 +87,23 @@ def _api_key(headers: Mapping[str, str]) -> str:
     return key
 
 
+def _stripe_account(headers: Mapping[str, str], api_key: str) -> str | None:
+    """The connected account of ``Stripe-Account`` (Connect), or None; a value that is no account id is a 403."""
+    value = header(headers, "Stripe-Account")
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not _ACCOUNT_ID.fullmatch(value):
+        raise exceptions.no_access_to_account(mask_key(api_key), value)
+    return value
+
+
+_ACCOUNT_ID = re.compile(r"acct_[A-Za-z0-9]{1,64}")
+
+
 def _form_text(method: str, query: str, body: bytes) -> str:
-    """The form-encoded parameters: the query of a GET, the body otherwise."""
-    if method == "GET":
+    """The form-encoded parameters: the query of a GET (or a HEAD), the body otherwise."""
+    if method in _QUERY_METHODS:
         return query
     if len(body) > MAX_BODY:
         raise exceptions.body_too_large(MAX_BODY)
@@ -93,11 +113,27 @@ def _form_text(method: str, query: str, body: bytes) -> str:
         raise exceptions.body_not_utf8() from None
 
 
-def _pairs(text: str) -> list[tuple[str, str]]:
+_QUERY_METHODS = ("GET", "HEAD")
+
+
+def _pairs(text: str, method: str) -> list[tuple[str, str]]:
+    """The form fields of ``text`` (from ``_form_text``), refused as a whole if any cannot be read.
+
+    A percent-escape that is not UTF-8 (``%ff``) is refused as a body that is not UTF-8 is (rather than read as
+    U+FFFD and kept), and so is a name nested deeper than ``MAX_DEPTH``.
+    """
     try:
-        return parse_form(text, MAX_FIELDS)
+        pairs = parse_form(text, MAX_FIELDS, errors="strict")
+    except UnicodeDecodeError:
+        raise (exceptions.query_not_utf8() if method in _QUERY_METHODS else exceptions.body_not_utf8()) from None
     except ValueError:
         raise exceptions.too_many_parameters(MAX_FIELDS) from None
+    # Only a text with that many brackets in all can hold a name too deep: most requests skip the loop.
+    if text.count("[") + text.count("%5B") + text.count("%5b") > MAX_DEPTH:
+        for name, _ in pairs:
+            if name.count("[") > MAX_DEPTH:
+                raise exceptions.too_deeply_nested(name, MAX_DEPTH)
+    return pairs
 
 
 def _warn_version(fake: CheckoutFake, asked: str | None, resolved: versions.Resolved) -> None:
@@ -107,7 +143,8 @@ def _warn_version(fake: CheckoutFake, asked: str | None, resolved: versions.Reso
     # Warnings turned into errors must not turn an answer into a crash inside the HTTP stack.
     with contextlib.suppress(Warning):
         warnings.warn(
-            f"A client sent Stripe-Version {asked}; pytest-checkout's fake models {resolved.version.name} and "
+            f"A client sent Stripe-Version {escape_controls(asked)}; pytest-checkout's fake models "
+            f"{resolved.version.name} and "
             "answers in that version's shape. Pin the client to it (stripe_version=...) or filter "
             "pytest_checkout.fake.StripeVersionWarning.",
             StripeVersionWarning,
@@ -138,7 +175,8 @@ def handle(
     """Answer one HTTP request as Stripe would; never raises for anything a client can send."""
     method = (method or "").upper()
     path, query = _split(url)
-    body_bytes = body.encode() if isinstance(body, str) else (body or b"")
+    # A str body with lone surrogates keeps them, so that it is refused below as Stripe refuses bad UTF-8.
+    body_bytes = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else (body or b"")
     request_id = fake.new_id("req")
     asked = header(headers, "Stripe-Version")
     resolved = versions.resolve(asked)
@@ -155,32 +193,41 @@ def handle(
     try:
         api_key = _api_key(headers)
         _warn_version(fake, asked, resolved)
-        found = urls.match(method, path)
+        # HEAD is answered as the GET of the same URL (RFC 9110, 9.3.2), body included: each transport drops the
+        # body and keeps its length. Unverified: Stripe's own answer to a HEAD is not known.
+        route_method = "GET" if method == "HEAD" else method
+        found = urls.match(route_method, path)
         if found is None:
-            stub = urls.match_stub(fake.stubs, method, path)
+            stub = urls.match_stub(fake.stubs, route_method, path)
             if stub is None:
                 raise exceptions.unrecognized_url(method, path)
             text = _form_text(method, query, body_bytes)
-            params = codec.decode(_pairs(text))
+            params = codec.decode(_pairs(text, method))
             source = (text, None)
             status, payload = _stub_answer(stub, params)
         else:
             route, parts = found
             parts = {name: unquote(value) for name, value in parts.items()}
             text = _form_text(method, query, body_bytes)
-            pairs = _pairs(text)
+            pairs = _pairs(text, method)
             params = codec.decode(pairs, route.operation.params)
             source = (text, route.operation.params)
-            account = fake.account(api_key)
+            stripe_account = _stripe_account(headers, api_key)
+            account = fake.account(api_key, stripe_account)
 
             def answer() -> tuple[int, bytes]:
-                return 200, _dump(route.run(fake, account, parts, params))
+                # Events this request causes carry its id and idempotency key (events.CAUSE).
+                token = CAUSE.set((request_id, idempotency_key))
+                try:
+                    return 200, _dump(route.run(fake, account, parts, params))
+                finally:
+                    CAUSE.reset(token)
 
             if method == "POST" and idempotency_key is not None:
                 response_headers["Idempotency-Key"] = idempotency_key
             if method == "POST" and idempotency_key:
                 status, payload, replay = fake.idempotency.run(
-                    api_key,
+                    api_key if stripe_account is None else f"{api_key}/{stripe_account}",
                     idempotency_key,
                     fingerprint(method, path, pairs),
                     fake.clock.now(),

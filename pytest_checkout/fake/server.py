@@ -19,6 +19,7 @@ as it would be against Stripe.
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import string
 import sys
@@ -30,9 +31,9 @@ from urllib.parse import quote
 
 from pytest_checkout.fake import testhelpers
 from pytest_checkout.fake.backend import CheckoutFake
-from pytest_checkout.fake.http11 import CHUNK, DRAIN_LIMIT, REQUEST_TIMEOUT, ThreadingHTTPServer
+from pytest_checkout.fake.http11 import CHUNK, DRAIN_LIMIT, REQUEST_TIMEOUT, ThreadingHTTPServer, read_chunked
 from pytest_checkout.fake.routes import MAX_BODY, handle
-from pytest_checkout.httputil import reason_phrase
+from pytest_checkout.httputil import escape_controls, reason_phrase
 from pytest_checkout.versions import API_VERSION
 
 if TYPE_CHECKING:
@@ -77,8 +78,10 @@ def _request_target(environ: WSGIEnvironment) -> tuple[str, str]:
 
 def _request_headers(environ: WSGIEnvironment) -> dict[str, str]:
     # Values stay WSGI native strings (latin-1 for the raw bytes): the handler only compares and echoes them
-    # (Idempotency-Key), so they go back out byte for byte.
-    headers = {_header_name(key[5:]): value for key, value in environ.items() if key.startswith("HTTP_")}
+    # (Idempotency-Key), so they go back out byte for byte. Only control characters arrive escaped.
+    headers = {
+        _header_name(key[5:]): escape_controls(value) for key, value in environ.items() if key.startswith("HTTP_")
+    }
     if environ.get("CONTENT_TYPE"):
         headers["Content-Type"] = environ["CONTENT_TYPE"]
     if environ.get("CONTENT_LENGTH"):
@@ -91,6 +94,10 @@ def _read_body(environ: WSGIEnvironment) -> bytes:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0  # PEP 3333: a missing or unusable length means no body
+    if length <= 0 and not environ.get("CONTENT_LENGTH"):
+        # No length at all: a chunked body, under a WSGI server that passes it on without one (this package's
+        # own server gives the length it found).
+        return _read_unframed(environ)
     if length <= 0:
         return b""
     stream = environ["wsgi.input"]
@@ -117,6 +124,54 @@ def _read_body(environ: WSGIEnvironment) -> bytes:
         # quietly instead of logging a traceback and answering nobody.
         raise ConnectionAbortedError("the client stopped sending its request body") from error
     return b"".join(parts)
+
+
+def _read_unframed(environ: WSGIEnvironment) -> bytes:
+    """A body sent without ``Content-Length``: as the WSGI server hands it over, or no body.
+
+    A server that sets ``wsgi.input_terminated`` (gunicorn, Werkzeug, mod_wsgi) has undone the chunking and ends
+    the input with the body: it is read to its end. One that passes ``Transfer-Encoding: chunked`` on with the
+    raw stream, as wsgiref does, leaves the chunks to the application: they are read here, exactly up to their
+    end. Either way at most ``MAX_BODY + 1`` bytes are kept (enough for the handler's 413).
+    """
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    try:
+        if environ.get("wsgi.input_terminated"):
+            kept = bytearray()
+            drained = 0
+            while drained <= DRAIN_LIMIT:
+                chunk = stream.read(CHUNK)
+                if not chunk:
+                    break
+                drained += len(chunk)
+                if len(kept) <= MAX_BODY:
+                    kept += chunk[: MAX_BODY + 1 - len(kept)]
+            return bytes(kept)
+        codings = [c.strip().lower() for c in str(environ.get("HTTP_TRANSFER_ENCODING") or "").split(",")]
+        if codings[-1] == "chunked":
+            return read_chunked(stream if isinstance(stream, io.BufferedIOBase) else _Reader(stream))[0]
+    except TimeoutError as error:
+        raise ConnectionAbortedError("the client stopped sending its request body") from error
+    return b""
+
+
+class _Reader(io.BufferedIOBase):
+    """A WSGI input stream (``read`` and ``readline`` with a size, as PEP 3333 asks) as ``read_chunked`` reads."""
+
+    def __init__(self, stream: io.BufferedIOBase) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return bytes(self._stream.read(size if size is not None else -1))
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return bytes(self._stream.readline(size if size is not None else -1))
 
 
 def _native(value: str) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pytest_checkout.fake.fakeobject import FakeObject, fake_object
 from pytest_checkout.fake.shapes import shape
 from pytest_checkout.httputil import is_live_key
 from pytest_checkout.versions import DEFAULT
@@ -53,7 +54,7 @@ class TestSetup:
     _shared_coupons: dict[str, dict[str, Any]]
     _shared_promotion_codes: dict[str, dict[str, Any]]
 
-    def account(self, api_key: str) -> Account:
+    def account(self, api_key: str, stripe_account: str | None = None) -> Account:
         raise NotImplementedError
 
     def add_price(
@@ -66,11 +67,13 @@ class TestSetup:
         unit_amount_decimal: str | None = None,
         id: str | None = None,
         api_key: str | None = None,
+        stripe_account: str | None = None,
         **fields: Any,
-    ) -> dict[str, Any]:
-        """Register a price that line items can name by id; returns the price object.
+    ) -> FakeObject:
+        """Register a price that line items can name by id; returns (a copy of) the price object.
 
-        Without ``api_key`` every key sees it (as if each test account had made it). ``recurring`` as in
+        Without ``api_key`` every key sees it (as if each test account had made it); with ``stripe_account`` too,
+        only that key acting on that connected account does. ``recurring`` as in
         Stripe: ``{"interval": "month"}``.
         """
         if (unit_amount is None) == (unit_amount_decimal is None):
@@ -90,8 +93,8 @@ class TestSetup:
                 livemode=is_live_key(api_key),
                 **fields,
             )
-            (self.account(api_key).prices if api_key else self._shared_prices)[price_id] = price
-            return price
+            (self.account(api_key, stripe_account).prices if api_key else self._shared_prices)[price_id] = price
+            return fake_object(price)
 
     def add_coupon(
         self,
@@ -103,7 +106,8 @@ class TestSetup:
         name: str | None = None,
         id: str | None = None,
         api_key: str | None = None,
-    ) -> dict[str, Any]:
+        stripe_account: str | None = None,
+    ) -> FakeObject:
         """Register a coupon that ``discounts=[{"coupon": id}]`` may name; returns the coupon object.
 
         Exactly one of ``percent_off`` and ``amount_off`` (which needs ``currency``), as in Stripe.
@@ -134,23 +138,31 @@ class TestSetup:
                     },
                 )
             )
-            (self.account(api_key).coupons if api_key else self._shared_coupons)[coupon["id"]] = coupon
-            return coupon
+            (self.account(api_key, stripe_account).coupons if api_key else self._shared_coupons)[coupon["id"]] = coupon
+            return fake_object(coupon)
 
     def add_promotion_code(
-        self, code: str, *, coupon: str, id: str | None = None, api_key: str | None = None
-    ) -> dict[str, Any]:
+        self,
+        code: str,
+        *,
+        coupon: str,
+        id: str | None = None,
+        api_key: str | None = None,
+        stripe_account: str | None = None,
+    ) -> FakeObject:
         """Register a promotion code (the customer-facing ``code``) for a registered coupon; returns it."""
         with self._lock:
-            found = (self.account(api_key).coupons if api_key else {}).get(coupon) or self._shared_coupons.get(coupon)
+            found = (self.account(api_key, stripe_account).coupons if api_key else {}).get(
+                coupon
+            ) or self._shared_coupons.get(coupon)
             if found is None:
                 raise ValueError(f"no coupon {coupon!r} is registered; add it with add_coupon first")
             # The fake keeps only what a session needs of a promotion code (its schema is not generated).
             promotion_id = id or self.ids.new("promo")
             promotion = {"id": promotion_id, "object": "promotion_code", "code": code, "coupon": found}
-            target = self.account(api_key).promotion_codes if api_key else self._shared_promotion_codes
+            target = self.account(api_key, stripe_account).promotion_codes if api_key else self._shared_promotion_codes
             target[promotion_id] = promotion
-            return promotion
+            return fake_object(promotion)
 
     def add_customer(
         self,
@@ -159,16 +171,19 @@ class TestSetup:
         name: str | None = None,
         id: str | None = None,
         api_key: str | None = None,
+        stripe_account: str | None = None,
         **fields: Any,
-    ) -> dict[str, Any]:
+    ) -> FakeObject:
         """Register a customer that ``customer=`` may name; returns the customer object."""
         with self._lock:
             livemode = is_live_key(api_key)
             customer = self.build.customer(
                 id or self.ids.new("cus"), email=email, name=name, livemode=livemode, **fields
             )
-            (self.account(api_key).customers if api_key else self._shared_customers)[customer["id"]] = customer
-            return customer
+            (self.account(api_key, stripe_account).customers if api_key else self._shared_customers)[customer["id"]] = (
+                customer
+            )
+            return fake_object(customer)
 
     def stub(
         self,
@@ -181,9 +196,10 @@ class TestSetup:
         """Answer ``method path`` with ``answer``: for Stripe endpoints the fake does not model.
 
         Without a stub such a path gets Stripe's 404, as any path Stripe does not have. ``path`` is exact
-        (``/v1/billing_portal/sessions``) or a template (``/v1/customers/{customer}``); ``answer`` is a JSON-ready
-        dict, or a function of the request's decoded params returning one. The request is still authenticated
-        and logged like any other. A path the fake models can not be stubbed: its answer is the fake's.
+        (``/v1/billing_portal/sessions``) or a template (``/v1/billing_portal/configurations/{configuration}``);
+        ``answer`` is a JSON-ready dict, or a function of the request's decoded params returning one. The request
+        is still authenticated and logged like any other. A path the fake models can not be stubbed: its answer
+        is the fake's.
         """
         method = method.upper()
         if not path.startswith("/v"):

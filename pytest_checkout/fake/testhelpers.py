@@ -296,6 +296,8 @@ def _complete(fake: CheckoutFake, call: _Call) -> Any:
             "payment_method_type": _string,
             "async_payment": _boolean,
             "shipping_rate": _string,
+            "shipping_name": _string,
+            "promotion_code": _string,
         }
     )
     session_id = _session_id(fake, call)

@@ -1,7 +1,8 @@
 """The fake's routes as data (moto's ``urls.py``): each endpoint's method and path, and the function it runs.
 
 Methods and paths come from the schema's operations; each operation maps to one handler function that calls
-the backend with what the request carried. A test may add answers of its own for endpoints the fake does not
+the backend with what the request carried: ``backend`` for the session's operations, ``resources`` for those
+on the objects around a session. A test may add answers of its own for endpoints the fake does not
 model (``CheckoutFake.stub``); those are matched here too, after the modelled ones.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_checkout.fake.backend import Account, CheckoutFake, Stub
+from pytest_checkout.fake.resources import Resources
 from pytest_checkout.schema.operations import Operation, path_pattern
 from pytest_checkout.versions import DEFAULT
 
@@ -43,6 +45,23 @@ def _expire(fake: CheckoutFake, account: Account, parts: Mapping[str, str], para
     return fake.expire_session(account, parts["session"], params)
 
 
+def _create_customer(
+    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]
+) -> dict[str, Any]:
+    return Resources(fake, account).create_customer(params)
+
+
+def _retrieving(kind: str, part: str) -> Handler:
+    """The handler of ``GET`` of one object of ``kind`` around a session, its id the path's part ``part``."""
+
+    def retrieve(
+        fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]
+    ) -> dict[str, Any]:
+        return Resources(fake, account).retrieve(kind, parts[part], params)
+
+    return retrieve
+
+
 #: Operation name (as the schema calls it) -> the function that answers it.
 HANDLERS: Mapping[str, Handler] = {
     "create": _create,
@@ -50,6 +69,14 @@ HANDLERS: Mapping[str, Handler] = {
     "list": _list,
     "list_line_items": _line_items,
     "expire": _expire,
+    # The objects around a session (fake/resources.py).
+    "retrieve_price": _retrieving("price", "price"),
+    "retrieve_product": _retrieving("product", "id"),
+    "create_customer": _create_customer,
+    "retrieve_customer": _retrieving("customer", "customer"),
+    "retrieve_payment_intent": _retrieving("payment_intent", "intent"),
+    "retrieve_subscription": _retrieving("subscription", "subscription_exposed_id"),
+    "retrieve_setup_intent": _retrieving("setup_intent", "intent"),
 }
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import inspect
 import io
 import json
+import random
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote_to_bytes
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from _typeshed import OptExcInfo
     from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
 
-__all__ = ["WebhookRequest", "WebhookResponse", "webhook_request"]
+__all__ = ["Delivery", "WebhookRequest", "WebhookResponse", "deliver", "webhook_request"]
 
 T = TypeVar("T")
 
@@ -307,3 +308,38 @@ def _cgi_name(header: str) -> str:
 
 def _latin1(raw: bytes) -> str:
     return raw.decode("latin-1")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook delivered by ``CheckoutFake.deliver``: the event, and what the application answered."""
+
+    event: Event
+    response: Any
+
+
+def deliver(
+    events: Sequence[Event],
+    to: object,
+    *,
+    secret: str,
+    path: str = "/webhook",
+    twice: bool | Collection[str] = False,
+    shuffle: bool | int = False,
+    seed: int | str = 0,
+) -> list[Delivery]:
+    """Post ``events`` to ``to``, each signed with ``secret``, the way ``stripe listen --forward-to`` does.
+
+    Stripe promises neither once-only nor in-order delivery, and handlers must cope: ``twice`` delivers every
+    event twice (``True``) or those whose id or type is in it, the copy right after the first; ``shuffle``
+    delivers in a random order (an int is the seed, ``True`` uses ``seed``), the same order on every run.
+    """
+    order = list(events)
+    if shuffle is not False:
+        random.Random(seed if shuffle is True else shuffle).shuffle(order)
+    out = []
+    for event in order:
+        copies = 2 if twice is True or (twice and (event.id in twice or event.type in twice)) else 1
+        for _ in range(copies):
+            out.append(Delivery(event, webhook_request(event, secret).post_to(to, path)))
+    return out

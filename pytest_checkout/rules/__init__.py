@@ -5,13 +5,14 @@ Each rule follows a row of ``RULES.md`` (the project's notes on how Stripe behav
 answer; the wording here is the most plausible one and is unverified against live Stripe).
 
 The package: ``tables`` (minimum amounts, currencies per payment method, limits: the one copy of those facts),
-``registry`` (``Violation``, ``RuleContext``, ``@rule`` and the helpers rules share), ``create`` and ``lists``
-(the rules, in the order they run). Everything public is re-exported here.
+``registry`` (``Violation``, ``RuleContext``, ``@rule`` and the helpers rules share), ``create``, ``money``
+(currencies, amounts, fees) and ``lists``: the rules, each endpoint's in the order they run. Everything public
+is re-exported here.
 """
 
 from __future__ import annotations
 
-from pytest_checkout.rules import create, lists
+from pytest_checkout.rules import create, lists, money
 from pytest_checkout.rules.create import MODE_ONLY, metadata_limits
 from pytest_checkout.rules.lists import DEFAULT_LIST_LIMIT, LIST_LIMIT
 from pytest_checkout.rules.registry import (
@@ -33,6 +34,7 @@ from pytest_checkout.rules.tables import (
     ARRAY_LIMITS,
     BANK_TRANSFER_CURRENCIES,
     DEFAULT_EXPIRY_SECONDS,
+    ENUM_LEADING,
     EXPIRY_WINDOW,
     FIELD_FORMATS,
     KONBINI_EXPIRES_AFTER_DAYS,
@@ -54,6 +56,7 @@ __all__ = [
     "BANK_TRANSFER_CURRENCIES",
     "DEFAULT_EXPIRY_SECONDS",
     "DEFAULT_LIST_LIMIT",
+    "ENUM_LEADING",
     "EXPIRY_WINDOW",
     "FIELD_FORMATS",
     "KONBINI_EXPIRES_AFTER_DAYS",
@@ -78,6 +81,7 @@ __all__ = [
     "format_minimum",
     "lists",
     "metadata_limits",
+    "money",
     "rule",
     "rules_for",
     "run_rules",

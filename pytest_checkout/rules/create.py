@@ -18,18 +18,15 @@ from pytest_checkout.rules.registry import (
     _one_of,
     _payment_method_types,
     _price_facts,
-    format_minimum,
+    _session_currency,
     rule,
 )
 from pytest_checkout.rules.tables import (
     ADJUSTABLE_QUANTITY_DEFAULT_MAXIMUM,
     ADJUSTABLE_QUANTITY_LIMIT,
-    BANK_TRANSFER_CURRENCIES,
     EXPIRY_WINDOW,
     KONBINI_EXPIRES_AFTER_DAYS,
     METADATA_LIMITS,
-    MINIMUM_CHARGE,
-    PAYMENT_METHOD_CURRENCIES,
     PIX_EXPIRES_AFTER_SECONDS,
     SUBSCRIPTION_ITEM_LIMIT,
     UNIT_AMOUNT_DECIMAL_PLACES,
@@ -409,35 +406,6 @@ def payment_method_option_ranges(params: Mapping[str, Any], context: RuleContext
     )
 
 
-@rule("create", "docs", needs=("payment_method_types",))
-def payment_method_currencies(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
-    """Each payment method accepts only some currencies (docs; wording a guess)."""
-    currency = _session_currency(params, context)
-    if currency is None:
-        return
-    for index, method in enumerate(_payment_method_types(params)):
-        accepted = PAYMENT_METHOD_CURRENCIES.get(method)
-        if method == "customer_balance":
-            kind = _dig(params, "payment_method_options", "customer_balance", "bank_transfer", "type")
-            if isinstance(kind, str) and kind in BANK_TRANSFER_CURRENCIES:
-                accepted = frozenset({BANK_TRANSFER_CURRENCIES[kind]})
-        if accepted is not None and currency not in accepted:
-            yield Violation(
-                f"The currency provided ({currency}) is invalid for payment method type {method}. "
-                f"{method} supports: {', '.join(sorted(accepted))}.",
-                param=f"payment_method_types[{index}]",
-            )
-
-
-def _session_currency(params: Mapping[str, Any], context: RuleContext) -> str | None:
-    for _, item in _line_items(params):
-        facts = _price_facts(item, context)
-        if facts is not None and facts.currency is not None:
-            return facts.currency
-    currency = params.get("currency")
-    return currency.lower() if isinstance(currency, str) and currency else None
-
-
 _METADATA_PATHS = (
     ("metadata",),
     ("payment_intent_data", "metadata"),
@@ -466,6 +434,27 @@ def _metadata_maps(params: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str
 _METADATA_ROOTS = (*(keys[0] for keys in _METADATA_PATHS), "line_items", "shipping_options")
 
 
+def ruby_inspect(value: Any) -> str:
+    """A value as Stripe's error messages show a parameter it got (Ruby's ``inspect`` of the parsed form).
+
+    Seen: ``{:"0"=>"price_1", :"1"=>"price_2"}`` for a list the SDK sent as ``key[0]=...&key[1]=...`` (the
+    server reads indexed keys as a hash). Escapes inside strings follow Ruby's; that detail is a guess.
+    """
+    if isinstance(value, MAPPINGS):
+        return "{" + ", ".join(f":{_ruby_string(str(k))}=>{ruby_inspect(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return ruby_inspect({str(i): v for i, v in enumerate(value)})
+    if isinstance(value, str):
+        return _ruby_string(value)
+    if value is True or value is False:
+        return "true" if value else "false"
+    return str(value)
+
+
+def _ruby_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 @rule("create", "seen", needs=_METADATA_ROOTS)
 def metadata_limits(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """At most 50 keys, keys of at most 40 characters without brackets, string values of at most 500.
@@ -491,34 +480,10 @@ def metadata_limits(params: Mapping[str, Any], context: RuleContext) -> Iterator
             elif "[" in key or "]" in key:
                 yield Violation(f"Metadata keys may not contain `[` or `]`. Invalid key: {key}", param=where)
             elif not isinstance(value, str):
-                yield Violation(f"Invalid value type: {value} must be a string", param=at)
+                yield Violation(f"Invalid value type: {ruby_inspect(value)} must be a string", param=at)
             elif len(value) > METADATA_LIMITS["value_length"]:
                 yield Violation(
                     f"Metadata values can have up to {METADATA_LIMITS['value_length']} characters, but you passed "
                     f"in a value that is {len(value)} characters. Invalid value: {value}",
                     param=at,
                 )
-
-
-@rule("create", "docs", needs=LINE_ITEMS)
-def minimum_total(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
-    """payment mode: the total must reach the currency's minimum charge (seen for usd)."""
-    if _mode(params) != "payment":
-        return
-    items = _line_items(params)
-    total = Decimal(0)
-    currency = None
-    for _, item in items:
-        facts = _price_facts(item, context)
-        quantity = item.get("quantity")
-        if facts is None or facts.unit_amount is None or not isinstance(quantity, int):
-            return
-        total += facts.unit_amount * quantity
-        currency = currency or facts.currency
-    if not items or currency is None or currency not in MINIMUM_CHARGE:
-        return
-    minimum = MINIMUM_CHARGE[currency]
-    if total < minimum:
-        yield Violation(
-            f"The Checkout Session's total amount due must add up to at least {format_minimum(minimum, currency)}"
-        )

@@ -63,15 +63,20 @@ class RuleContext:
     ``now``: the creation time (``expires_at`` is checked against it); the clock's time when left out.
     ``prices``: price objects by id, as a fake knows them; with it, unknown price ids are an error and a
     price's currency, amount and recurrence count in the rules. Without it, price ids are taken on trust.
-    ``customers``: known customer ids, likewise. ``coupons`` and ``promotion_codes``: coupon objects by id and
+    ``customers``: known customer ids (or customer objects by id, whose ``currency`` then counts), likewise.
+    ``coupons`` and ``promotion_codes``: coupon objects by id and
     promotion codes by id (each with its ``coupon``), likewise.
     """
 
     now: int | None = None
+    #: The connected account the request acts on (``Stripe-Account``), or None.
+    stripe_account: str | None = None
     prices: Mapping[str, Mapping[str, Any]] | None = None
     customers: Container[str] | None = None
     coupons: Mapping[str, Mapping[str, Any]] | None = None
     promotion_codes: Mapping[str, Mapping[str, Any]] | None = None
+    #: The account's other objects by id (payment intents, subscriptions), for rules about a customer's history.
+    objects: Mapping[str, Mapping[str, Any]] | None = None
     clock: Callable[[], float] = field(default=time.time, repr=False)
     # What the rules work out about one object (a line item's price, the line items of params), kept for the
     # other rules of the same run. Keyed by id() and holding the object, so an id is never reused meanwhile.
@@ -243,6 +248,15 @@ def _work_out_price_facts(item: Mapping[str, Any], context: RuleContext) -> _Pri
             price.get("recurring") is not None or price.get("type") == "recurring",
         )
     return None
+
+
+def _session_currency(params: Mapping[str, Any], context: RuleContext) -> str | None:
+    for _, item in _line_items(params):
+        facts = _price_facts(item, context)
+        if facts is not None and facts.currency is not None:
+            return facts.currency
+    currency = params.get("currency")
+    return currency.lower() if isinstance(currency, str) and currency else None
 
 
 def _integer_bounds(value: Any, low: int | None, high: int | None, param: str) -> Iterator[Violation]:

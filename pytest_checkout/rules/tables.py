@@ -39,6 +39,32 @@ ZERO_DECIMAL_CURRENCIES = frozenset(
     )
 )
 
+#: Every currency Stripe knows, in the order its "Invalid currency" message lists them (seen, 2024: usd first,
+#: then alphabetical, then the retired codes it still names).
+STRIPE_CURRENCY_ORDER: tuple[str, ...] = tuple(
+    """usd aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd bwp byn bzd cad cdf
+    chf clp cny cop crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp gel gip gmd gnf gtq gyd hkd hnl hrk htg huf
+    idr ils inr isk jmd jod jpy kes kgs khr kmf krw kwd kyd kzt lak lbp lkr lrd lsl mad mdl mga mkd mmk mnt mop mur
+    mvr mwk mxn myr mzn nad ngn nio nok npr nzd omr pab pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek
+    sgd shp sle sos srd std szl thb tjs tnd top try ttd twd tzs uah ugx uyu uzs vnd vuv wst xaf xcd xof xpf yer zar
+    zmw usdc btn ghs eek lvl svc vef ltl sll mro""".split()  # noqa: SIM905 - as the message lists them
+)
+STRIPE_CURRENCIES = frozenset(STRIPE_CURRENCY_ORDER)
+#: Currencies a US account can charge in, in the same order. Seen: tnd and jod are refused for a US account
+#: ("Stripe accounts in US do not support tnd"). A guess: the other three-decimal currencies (bhd, kwd, omr) are
+#: refused too, and the retired codes at the end of Stripe's list are not offered.
+ACCOUNT_COUNTRY = "US"
+ACCOUNT_CURRENCY_ORDER: tuple[str, ...] = tuple(
+    c
+    for c in STRIPE_CURRENCY_ORDER[: STRIPE_CURRENCY_ORDER.index("zmw") + 1]
+    if c not in {"bhd", "jod", "kwd", "omr", "tnd"}
+)
+ACCOUNT_CURRENCIES = frozenset(ACCOUNT_CURRENCY_ORDER)
+
+#: The largest amount Stripe takes, in minor units: eight digits (docs: $999,999.99), for a unit amount, a line
+#: item's total and the session's total alike.
+MAXIMUM_AMOUNT = 99_999_999
+
 #: Currencies each payment method accepts (docs). ``None``: any currency. alipay and wechat_pay depend on the
 #: account's country; the union is given. customer_balance follows its bank transfer type (below).
 PAYMENT_METHOD_CURRENCIES: Mapping[str, frozenset[str] | None] = {
@@ -80,6 +106,10 @@ BANK_TRANSFER_CURRENCIES: Mapping[str, str] = {
     "jp_bank_transfer": "jpy",
     "mx_bank_transfer": "mxn",
 }
+
+#: Values Stripe's enum errors list first, by schema path; the rest follow in the schema's (alphabetical)
+#: order. Seen: ``must be one of card, acss_debit, affirm, ...``.
+ENUM_LEADING: Mapping[str, tuple[str, ...]] = {"payment_method_types[]": ("card",)}
 
 #: Arrays with a documented maximum length, by schema path.
 ARRAY_LIMITS: Mapping[str, int] = {

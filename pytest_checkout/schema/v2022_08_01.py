@@ -2,7 +2,7 @@
 # Do not edit: change the generator and run it again.
 # ruff: noqa: E501
 
-"""Stripe's Checkout Sessions API, version 2022-08-01, as schema nodes."""
+"""Stripe's Checkout Sessions API and the objects around a session, version 2022-08-01, as schema nodes."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from pytest_checkout.schema.nodes import (
 from pytest_checkout.schema.operations import Operation, list_of
 
 __all__ = [
-    "ACSS_DEBIT_VERIFICATION_METHOD",
     "ADDRESS",
     "ALLOWED_COUNTRIES",
     "ALWAYS_OR_IF_REQUIRED",
@@ -32,6 +31,7 @@ __all__ = [
     "AUTO_OR_NEVER",
     "BANK_TRANSFER_TYPE",
     "BILLING_ADDRESS_COLLECTION",
+    "CASH_BALANCE",
     "CHECKOUT_ACSS_DEBIT_MANDATE_OPTIONS",
     "CHECKOUT_ACSS_DEBIT_PAYMENT_METHOD_OPTIONS",
     "CHECKOUT_AFFIRM_PAYMENT_METHOD_OPTIONS",
@@ -62,18 +62,38 @@ __all__ = [
     "CHECKOUT_SOFORT_PAYMENT_METHOD_OPTIONS",
     "CHECKOUT_US_BANK_ACCOUNT_PAYMENT_METHOD_OPTIONS",
     "COMPONENTS",
+    "COUNTRY",
     "COUPON",
     "COUPON_APPLIES_TO",
     "COUPON_CURRENCY_OPTION",
+    "CREATE_CUSTOMER_PARAMS",
     "CREATE_PARAMS",
     "CURRENCY",
     "CURRENCY_OPTION",
+    "CUSTOMER",
+    "CUSTOMER_BALANCE_CUSTOMER_BALANCE_SETTINGS",
+    "CUSTOMER_TAX",
+    "CUSTOMER_TAX_LOCATION",
     "CUSTOM_UNIT_AMOUNT",
     "DEFAULT_FOR",
+    "DELETED_CUSTOMER",
     "DISCOUNT",
     "EXPIRE_PARAMS",
     "FUNDING_TYPE",
     "INTERVAL",
+    "INVOICE_MANDATE_OPTIONS_CARD",
+    "INVOICE_PAYMENT_METHOD_OPTIONS_ACSS_DEBIT",
+    "INVOICE_PAYMENT_METHOD_OPTIONS_ACSS_DEBIT_MANDATE_OPTIONS",
+    "INVOICE_PAYMENT_METHOD_OPTIONS_BANCONTACT",
+    "INVOICE_PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE",
+    "INVOICE_PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE_BANK_TRANSFER",
+    "INVOICE_PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE_BANK_TRANSFER_EU_BANK_TRANSFER",
+    "INVOICE_PAYMENT_METHOD_OPTIONS_KONBINI",
+    "INVOICE_PAYMENT_METHOD_OPTIONS_US_BANK_ACCOUNT",
+    "INVOICE_PAYMENT_METHOD_OPTIONS_US_BANK_ACCOUNT_LINKED_ACCOUNT_OPTIONS",
+    "INVOICE_SETTING_CUSTOMER_SETTING",
+    "INVOICE_SETTING_CUSTOM_FIELD",
+    "INVOICE_SETTING_RENDERING_OPTIONS",
     "ITEM",
     "LINE_ITEMS_DISCOUNT_AMOUNT",
     "LINE_ITEMS_TAX_AMOUNT",
@@ -82,7 +102,16 @@ __all__ = [
     "LIST_PARAMS",
     "LOCALE",
     "MODE",
+    "OBJECT",
     "OPERATIONS",
+    "PACKAGE_DIMENSIONS",
+    "PAYMENT_FLOWS_AMOUNT_DETAILS",
+    "PAYMENT_FLOWS_AMOUNT_DETAILS_RESOURCE_TIP",
+    "PAYMENT_FLOWS_AUTOMATIC_PAYMENT_METHODS_PAYMENT_INTENT",
+    "PAYMENT_INTENT",
+    "PAYMENT_INTENT_CARD_PROCESSING",
+    "PAYMENT_INTENT_PROCESSING",
+    "PAYMENT_INTENT_PROCESSING_CUSTOMER_NOTIFICATION",
     "PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE_EU_BANK_ACCOUNT",
     "PAYMENT_METHOD_TYPES",
     "PAYMENT_PAGES_CHECKOUT_SESSION_AFTER_EXPIRATION",
@@ -100,38 +129,62 @@ __all__ = [
     "PAYMENT_PAGES_CHECKOUT_SESSION_TOTAL_DETAILS",
     "PAYMENT_PAGES_CHECKOUT_SESSION_TOTAL_DETAILS_RESOURCE_BREAKDOWN",
     "PAYMENT_SCHEDULE",
+    "PAYMENT_SETTING_PAYMENT_METHOD_TYPES",
     "PERMISSIONS",
     "PRICE",
     "PRICE_TIER",
+    "PRODUCT",
     "PROMOTIONS",
     "RECURRING",
     "REQUESTED_ADDRESS_TYPES",
     "RESOURCES",
+    "RETRIEVE_CUSTOMER_PARAMS",
     "RETRIEVE_PARAMS",
+    "RETRIEVE_PAYMENT_INTENT_PARAMS",
+    "RETRIEVE_PRICE_PARAMS",
+    "RETRIEVE_PRODUCT_PARAMS",
+    "RETRIEVE_SETUP_INTENT_PARAMS",
+    "RETRIEVE_SUBSCRIPTION_PARAMS",
     "SETUP_FUTURE_USAGE_NONE",
     "SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION",
     "SETUP_FUTURE_USAGE_OFF_SESSION_OR_ON_SESSION",
+    "SETUP_INTENT",
+    "SETUP_INTENT_NEXT_ACTION",
+    "SETUP_INTENT_NEXT_ACTION_REDIRECT_TO_URL",
+    "SETUP_INTENT_NEXT_ACTION_VERIFY_WITH_MICRODEPOSITS",
     "SHIPPING",
     "SUBMIT_TYPE",
+    "SUBSCRIPTION",
+    "SUBSCRIPTIONS_RESOURCE_PAUSE_COLLECTION",
+    "SUBSCRIPTIONS_RESOURCE_PAYMENT_METHOD_OPTIONS",
+    "SUBSCRIPTIONS_RESOURCE_PAYMENT_SETTINGS",
+    "SUBSCRIPTIONS_RESOURCE_PENDING_UPDATE",
+    "SUBSCRIPTION_AUTOMATIC_TAX",
+    "SUBSCRIPTION_BILLING_THRESHOLDS",
+    "SUBSCRIPTION_ITEM",
+    "SUBSCRIPTION_ITEM_BILLING_THRESHOLDS",
+    "SUBSCRIPTION_PAYMENT_METHOD_OPTIONS_CARD",
+    "SUBSCRIPTION_PENDING_INVOICE_ITEM_INTERVAL",
+    "SUBSCRIPTION_TRANSFER_DATA",
     "TAX_BEHAVIOR",
     "TAX_EXEMPT",
+    "TAX_ID",
+    "TAX_ID_DATA_TYPE",
     "TAX_ID_TYPE",
+    "TAX_ID_VERIFICATION",
     "TAX_RATE",
     "TERMS_OF_SERVICE",
     "TRANSACTION_TYPE",
+    "TRANSFER_DATA",
     "TRANSFORM_QUANTITY",
     "UNIT",
     "US_BANK_ACCOUNT_VERIFICATION_METHOD",
+    "VERIFICATION_METHOD_AUTOMATIC_OR_INSTANT_OR_MICRODEPOSITS",
 ]
 
 API_VERSION = "2022-08-01"
 
 # Enumerations that several fields share, or long ones: each is spelled out here only.
-ACSS_DEBIT_VERIFICATION_METHOD = (
-    "automatic",
-    "instant",
-    "microdeposits",
-)
 ALLOWED_COUNTRIES = (
     "AC",
     "AD",
@@ -393,6 +446,13 @@ BILLING_ADDRESS_COLLECTION = (
     "auto",
     "required",
 )
+COUNTRY = (
+    "DE",
+    "ES",
+    "FR",
+    "IE",
+    "NL",
+)
 CURRENCY = (
     "cad",
     "usd",
@@ -456,6 +516,7 @@ MODE = (
     "setup",
     "subscription",
 )
+OBJECT = ("customer",)
 PAYMENT_METHOD_TYPES = (
     "acss_debit",
     "affirm",
@@ -489,6 +550,29 @@ PAYMENT_SCHEDULE = (
     "combined",
     "interval",
     "sporadic",
+)
+PAYMENT_SETTING_PAYMENT_METHOD_TYPES = (
+    "ach_credit_transfer",
+    "ach_debit",
+    "acss_debit",
+    "au_becs_debit",
+    "bacs_debit",
+    "bancontact",
+    "boleto",
+    "card",
+    "customer_balance",
+    "fpx",
+    "giropay",
+    "grabpay",
+    "ideal",
+    "konbini",
+    "link",
+    "paynow",
+    "promptpay",
+    "sepa_debit",
+    "sofort",
+    "us_bank_account",
+    "wechat_pay",
 )
 PERMISSIONS = (
     "balances",
@@ -532,6 +616,54 @@ TAX_EXEMPT = (
     "exempt",
     "none",
     "reverse",
+)
+TAX_ID_DATA_TYPE = (
+    "ae_trn",
+    "au_abn",
+    "au_arn",
+    "bg_uic",
+    "br_cnpj",
+    "br_cpf",
+    "ca_bn",
+    "ca_gst_hst",
+    "ca_pst_bc",
+    "ca_pst_mb",
+    "ca_pst_sk",
+    "ca_qst",
+    "ch_vat",
+    "cl_tin",
+    "es_cif",
+    "eu_oss_vat",
+    "eu_vat",
+    "gb_vat",
+    "ge_vat",
+    "hk_br",
+    "hu_tin",
+    "id_npwp",
+    "il_vat",
+    "in_gst",
+    "is_vat",
+    "jp_cn",
+    "jp_rn",
+    "kr_brn",
+    "li_uid",
+    "mx_rfc",
+    "my_frp",
+    "my_itn",
+    "my_sst",
+    "no_vat",
+    "nz_gst",
+    "ru_inn",
+    "ru_kpp",
+    "sa_vat",
+    "sg_gst",
+    "sg_uen",
+    "si_tin",
+    "th_vat",
+    "tw_vat",
+    "ua_vat",
+    "us_ein",
+    "za_vat",
 )
 TAX_ID_TYPE = (
     "ae_trn",
@@ -600,6 +732,11 @@ UNIT = (
 US_BANK_ACCOUNT_VERIFICATION_METHOD = (
     "automatic",
     "instant",
+)
+VERIFICATION_METHOD_AUTOMATIC_OR_INSTANT_OR_MICRODEPOSITS = (
+    "automatic",
+    "instant",
+    "microdeposits",
 )
 
 # Response objects, each after the ones it embeds.
@@ -1006,7 +1143,7 @@ CHECKOUT_ACSS_DEBIT_PAYMENT_METHOD_OPTIONS = Object(
         "currency": String(enum=CURRENCY),
         "mandate_options": CHECKOUT_ACSS_DEBIT_MANDATE_OPTIONS,
         "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
-        "verification_method": String(enum=ACSS_DEBIT_VERIFICATION_METHOD),
+        "verification_method": String(enum=VERIFICATION_METHOD_AUTOMATIC_OR_INSTANT_OR_MICRODEPOSITS),
     },
     title="CheckoutAcssDebitPaymentMethodOptions",
 )
@@ -1051,17 +1188,7 @@ CHECKOUT_CARD_PAYMENT_METHOD_OPTIONS = Object(
     title="CheckoutCardPaymentMethodOptions",
 )
 PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE_EU_BANK_ACCOUNT = Object(
-    properties={
-        "country": String(
-            enum=(
-                "DE",
-                "ES",
-                "FR",
-                "IE",
-                "NL",
-            )
-        )
-    },
+    properties={"country": String(enum=COUNTRY)},
     required=frozenset(("country",)),
     title="payment_method_options_customer_balance_eu_bank_account",
 )
@@ -1332,6 +1459,767 @@ CHECKOUT_SESSION = Object(
     ),
     title="Session",
 )
+PACKAGE_DIMENSIONS = Object(
+    properties={"height": Number(), "length": Number(), "weight": Number(), "width": Number()},
+    required=frozenset(
+        (
+            "height",
+            "length",
+            "weight",
+            "width",
+        )
+    ),
+    title="PackageDimensions",
+)
+PRODUCT = Object(
+    properties={
+        "active": Boolean(),
+        "created": Integer(format="unix-time"),
+        "default_price": Expandable(resources=("price",), nullable=True),
+        "description": String(max_length=5000, nullable=True),
+        "id": String(max_length=5000),
+        "images": Array(items=String(max_length=5000)),
+        "livemode": Boolean(),
+        "metadata": Map(values=String(max_length=500)),
+        "name": String(max_length=5000),
+        "object": String(enum=("product",)),
+        "package_dimensions": replace(PACKAGE_DIMENSIONS, nullable=True),
+        "shippable": Boolean(nullable=True),
+        "statement_descriptor": String(max_length=5000, nullable=True),
+        "tax_code": Expandable(resources=("tax_code",), nullable=True),
+        "unit_label": String(max_length=5000, nullable=True),
+        "updated": Integer(format="unix-time"),
+        "url": String(max_length=2048, nullable=True),
+    },
+    required=frozenset(
+        (
+            "active",
+            "created",
+            "id",
+            "images",
+            "livemode",
+            "metadata",
+            "name",
+            "object",
+            "updated",
+        )
+    ),
+    title="Product",
+)
+CUSTOMER_BALANCE_CUSTOMER_BALANCE_SETTINGS = Object(
+    properties={"reconciliation_mode": String(enum=AUTOMATIC_OR_MANUAL)},
+    required=frozenset(("reconciliation_mode",)),
+    title="CustomerBalanceCustomerBalanceSettings",
+)
+CASH_BALANCE = Object(
+    properties={
+        "available": Map(values=Integer(), nullable=True),
+        "customer": String(max_length=5000),
+        "livemode": Boolean(),
+        "object": String(enum=("cash_balance",)),
+        "settings": CUSTOMER_BALANCE_CUSTOMER_BALANCE_SETTINGS,
+    },
+    required=frozenset(
+        (
+            "customer",
+            "livemode",
+            "object",
+            "settings",
+        )
+    ),
+    title="cash_balance",
+)
+INVOICE_SETTING_CUSTOM_FIELD = Object(
+    properties={"name": String(max_length=5000), "value": String(max_length=5000)},
+    required=frozenset(
+        (
+            "name",
+            "value",
+        )
+    ),
+    title="InvoiceSettingCustomField",
+)
+INVOICE_SETTING_RENDERING_OPTIONS = Object(
+    properties={"amount_tax_display": String(max_length=5000, nullable=True)}, title="InvoiceSettingRenderingOptions"
+)
+INVOICE_SETTING_CUSTOMER_SETTING = Object(
+    properties={
+        "custom_fields": Array(items=INVOICE_SETTING_CUSTOM_FIELD, nullable=True),
+        "default_payment_method": Expandable(resources=("payment_method",), nullable=True),
+        "footer": String(max_length=5000, nullable=True),
+        "rendering_options": replace(INVOICE_SETTING_RENDERING_OPTIONS, nullable=True),
+    },
+    title="InvoiceSettingCustomerSetting",
+)
+SUBSCRIPTION_AUTOMATIC_TAX = Object(
+    properties={"enabled": Boolean()}, required=frozenset(("enabled",)), title="SubscriptionAutomaticTax"
+)
+SUBSCRIPTION_BILLING_THRESHOLDS = Object(
+    properties={"amount_gte": Integer(nullable=True), "reset_billing_cycle_anchor": Boolean(nullable=True)},
+    title="SubscriptionBillingThresholds",
+)
+SUBSCRIPTION_ITEM_BILLING_THRESHOLDS = Object(
+    properties={"usage_gte": Integer(nullable=True)}, title="SubscriptionItemBillingThresholds"
+)
+SUBSCRIPTION_ITEM = Object(
+    properties={
+        "billing_thresholds": replace(SUBSCRIPTION_ITEM_BILLING_THRESHOLDS, nullable=True),
+        "created": Integer(),
+        "id": String(max_length=5000),
+        "metadata": Map(values=String(max_length=500)),
+        "object": String(enum=("subscription_item",)),
+        "price": PRICE,
+        "quantity": Integer(),
+        "subscription": String(max_length=5000),
+        "tax_rates": Array(items=TAX_RATE, nullable=True),
+    },
+    required=frozenset(
+        (
+            "created",
+            "id",
+            "metadata",
+            "object",
+            "price",
+            "subscription",
+        )
+    ),
+    title="SubscriptionItem",
+)
+SUBSCRIPTIONS_RESOURCE_PAUSE_COLLECTION = Object(
+    properties={
+        "behavior": String(
+            enum=(
+                "keep_as_draft",
+                "mark_uncollectible",
+                "void",
+            )
+        ),
+        "resumes_at": Integer(format="unix-time", nullable=True),
+    },
+    required=frozenset(("behavior",)),
+    title="SubscriptionsResourcePauseCollection",
+)
+INVOICE_PAYMENT_METHOD_OPTIONS_ACSS_DEBIT_MANDATE_OPTIONS = Object(
+    properties={"transaction_type": String(enum=TRANSACTION_TYPE, nullable=True)},
+    title="invoice_payment_method_options_acss_debit_mandate_options",
+)
+INVOICE_PAYMENT_METHOD_OPTIONS_ACSS_DEBIT = Object(
+    properties={
+        "mandate_options": INVOICE_PAYMENT_METHOD_OPTIONS_ACSS_DEBIT_MANDATE_OPTIONS,
+        "verification_method": String(enum=VERIFICATION_METHOD_AUTOMATIC_OR_INSTANT_OR_MICRODEPOSITS),
+    },
+    title="invoice_payment_method_options_acss_debit",
+)
+INVOICE_PAYMENT_METHOD_OPTIONS_BANCONTACT = Object(
+    properties={
+        "preferred_language": String(
+            enum=(
+                "de",
+                "en",
+                "fr",
+                "nl",
+            )
+        )
+    },
+    required=frozenset(("preferred_language",)),
+    title="invoice_payment_method_options_bancontact",
+)
+INVOICE_MANDATE_OPTIONS_CARD = Object(
+    properties={
+        "amount": Integer(nullable=True),
+        "amount_type": String(
+            enum=(
+                "fixed",
+                "maximum",
+            ),
+            nullable=True,
+        ),
+        "description": String(max_length=200, nullable=True),
+    },
+    title="invoice_mandate_options_card",
+)
+SUBSCRIPTION_PAYMENT_METHOD_OPTIONS_CARD = Object(
+    properties={
+        "mandate_options": INVOICE_MANDATE_OPTIONS_CARD,
+        "network": String(
+            enum=(
+                "amex",
+                "cartes_bancaires",
+                "diners",
+                "discover",
+                "interac",
+                "jcb",
+                "mastercard",
+                "unionpay",
+                "unknown",
+                "visa",
+            ),
+            nullable=True,
+        ),
+        "request_three_d_secure": String(
+            enum=(
+                "any",
+                "automatic",
+            ),
+            nullable=True,
+        ),
+    },
+    title="subscription_payment_method_options_card",
+)
+INVOICE_PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE_BANK_TRANSFER_EU_BANK_TRANSFER = Object(
+    properties={"country": String(enum=COUNTRY)},
+    required=frozenset(("country",)),
+    title="invoice_payment_method_options_customer_balance_bank_transfer_eu_bank_transfer",
+)
+INVOICE_PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE_BANK_TRANSFER = Object(
+    properties={
+        "eu_bank_transfer": INVOICE_PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE_BANK_TRANSFER_EU_BANK_TRANSFER,
+        "type": String(nullable=True),
+    },
+    title="invoice_payment_method_options_customer_balance_bank_transfer",
+)
+INVOICE_PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE = Object(
+    properties={
+        "bank_transfer": INVOICE_PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE_BANK_TRANSFER,
+        "funding_type": String(enum=FUNDING_TYPE, nullable=True),
+    },
+    title="invoice_payment_method_options_customer_balance",
+)
+INVOICE_PAYMENT_METHOD_OPTIONS_KONBINI = Object(properties={}, title="invoice_payment_method_options_konbini")
+INVOICE_PAYMENT_METHOD_OPTIONS_US_BANK_ACCOUNT_LINKED_ACCOUNT_OPTIONS = Object(
+    properties={
+        "permissions": Array(
+            items=String(
+                enum=(
+                    "balances",
+                    "payment_method",
+                    "transactions",
+                )
+            )
+        )
+    },
+    title="invoice_payment_method_options_us_bank_account_linked_account_options",
+)
+INVOICE_PAYMENT_METHOD_OPTIONS_US_BANK_ACCOUNT = Object(
+    properties={
+        "financial_connections": INVOICE_PAYMENT_METHOD_OPTIONS_US_BANK_ACCOUNT_LINKED_ACCOUNT_OPTIONS,
+        "verification_method": String(enum=VERIFICATION_METHOD_AUTOMATIC_OR_INSTANT_OR_MICRODEPOSITS),
+    },
+    title="invoice_payment_method_options_us_bank_account",
+)
+SUBSCRIPTIONS_RESOURCE_PAYMENT_METHOD_OPTIONS = Object(
+    properties={
+        "acss_debit": replace(INVOICE_PAYMENT_METHOD_OPTIONS_ACSS_DEBIT, nullable=True),
+        "bancontact": replace(INVOICE_PAYMENT_METHOD_OPTIONS_BANCONTACT, nullable=True),
+        "card": replace(SUBSCRIPTION_PAYMENT_METHOD_OPTIONS_CARD, nullable=True),
+        "customer_balance": replace(INVOICE_PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE, nullable=True),
+        "konbini": replace(INVOICE_PAYMENT_METHOD_OPTIONS_KONBINI, nullable=True),
+        "us_bank_account": replace(INVOICE_PAYMENT_METHOD_OPTIONS_US_BANK_ACCOUNT, nullable=True),
+    },
+    title="SubscriptionsResourcePaymentMethodOptions",
+)
+SUBSCRIPTIONS_RESOURCE_PAYMENT_SETTINGS = Object(
+    properties={
+        "payment_method_options": replace(SUBSCRIPTIONS_RESOURCE_PAYMENT_METHOD_OPTIONS, nullable=True),
+        "payment_method_types": Array(items=String(enum=PAYMENT_SETTING_PAYMENT_METHOD_TYPES), nullable=True),
+        "save_default_payment_method": String(
+            enum=(
+                "off",
+                "on_subscription",
+            ),
+            nullable=True,
+        ),
+    },
+    title="SubscriptionsResourcePaymentSettings",
+)
+SUBSCRIPTION_PENDING_INVOICE_ITEM_INTERVAL = Object(
+    properties={"interval": String(enum=INTERVAL), "interval_count": Integer()},
+    required=frozenset(
+        (
+            "interval",
+            "interval_count",
+        )
+    ),
+    title="SubscriptionPendingInvoiceItemInterval",
+)
+SUBSCRIPTIONS_RESOURCE_PENDING_UPDATE = Object(
+    properties={
+        "billing_cycle_anchor": Integer(format="unix-time", nullable=True),
+        "expires_at": Integer(format="unix-time"),
+        "subscription_items": Array(items=SUBSCRIPTION_ITEM, nullable=True),
+        "trial_end": Integer(format="unix-time", nullable=True),
+        "trial_from_plan": Boolean(nullable=True),
+    },
+    required=frozenset(("expires_at",)),
+    title="SubscriptionsResourcePendingUpdate",
+)
+SUBSCRIPTION_TRANSFER_DATA = Object(
+    properties={"amount_percent": Number(nullable=True), "destination": Expandable(resources=("account",))},
+    required=frozenset(("destination",)),
+    title="SubscriptionTransferData",
+)
+SUBSCRIPTION = Object(
+    properties={
+        "application": Expandable(
+            resources=(
+                "application",
+                "deleted_application",
+            ),
+            nullable=True,
+        ),
+        "application_fee_percent": Number(nullable=True),
+        "automatic_tax": SUBSCRIPTION_AUTOMATIC_TAX,
+        "billing_cycle_anchor": Integer(format="unix-time"),
+        "billing_thresholds": replace(SUBSCRIPTION_BILLING_THRESHOLDS, nullable=True),
+        "cancel_at": Integer(format="unix-time", nullable=True),
+        "cancel_at_period_end": Boolean(),
+        "canceled_at": Integer(format="unix-time", nullable=True),
+        "collection_method": String(
+            enum=(
+                "charge_automatically",
+                "send_invoice",
+            )
+        ),
+        "created": Integer(format="unix-time"),
+        "currency": String(),
+        "current_period_end": Integer(format="unix-time"),
+        "current_period_start": Integer(format="unix-time"),
+        "customer": Expandable(
+            resources=(
+                "customer",
+                "deleted_customer",
+            )
+        ),
+        "days_until_due": Integer(nullable=True),
+        "default_payment_method": Expandable(resources=("payment_method",), nullable=True),
+        "default_source": Expandable(
+            resources=(
+                "bank_account",
+                "card",
+                "source",
+            ),
+            nullable=True,
+        ),
+        "default_tax_rates": Array(items=TAX_RATE, nullable=True),
+        "description": String(max_length=500, nullable=True),
+        "discount": replace(DISCOUNT, nullable=True),
+        "ended_at": Integer(format="unix-time", nullable=True),
+        "id": String(max_length=5000),
+        "items": list_of(SUBSCRIPTION_ITEM, title="SubscriptionItemList"),
+        "latest_invoice": Expandable(resources=("invoice",), nullable=True),
+        "livemode": Boolean(),
+        "metadata": Map(values=String(max_length=500)),
+        "next_pending_invoice_item_invoice": Integer(format="unix-time", nullable=True),
+        "object": String(enum=("subscription",)),
+        "pause_collection": replace(SUBSCRIPTIONS_RESOURCE_PAUSE_COLLECTION, nullable=True),
+        "payment_settings": replace(SUBSCRIPTIONS_RESOURCE_PAYMENT_SETTINGS, nullable=True),
+        "pending_invoice_item_interval": replace(SUBSCRIPTION_PENDING_INVOICE_ITEM_INTERVAL, nullable=True),
+        "pending_setup_intent": Expandable(resources=("setup_intent",), nullable=True),
+        "pending_update": replace(SUBSCRIPTIONS_RESOURCE_PENDING_UPDATE, nullable=True),
+        "schedule": Expandable(resources=("subscription_schedule",), nullable=True),
+        "start_date": Integer(format="unix-time"),
+        "status": String(
+            enum=(
+                "active",
+                "canceled",
+                "incomplete",
+                "incomplete_expired",
+                "past_due",
+                "trialing",
+                "unpaid",
+            )
+        ),
+        "test_clock": Expandable(resources=("test_helpers.test_clock",), nullable=True),
+        "transfer_data": replace(SUBSCRIPTION_TRANSFER_DATA, nullable=True),
+        "trial_end": Integer(format="unix-time", nullable=True),
+        "trial_start": Integer(format="unix-time", nullable=True),
+    },
+    required=frozenset(
+        (
+            "automatic_tax",
+            "billing_cycle_anchor",
+            "cancel_at_period_end",
+            "collection_method",
+            "created",
+            "currency",
+            "current_period_end",
+            "current_period_start",
+            "customer",
+            "id",
+            "items",
+            "livemode",
+            "metadata",
+            "object",
+            "start_date",
+            "status",
+        )
+    ),
+    title="Subscription",
+)
+CUSTOMER_TAX_LOCATION = Object(
+    properties={
+        "country": String(max_length=5000),
+        "source": String(
+            enum=(
+                "billing_address",
+                "ip_address",
+                "payment_method",
+                "shipping_destination",
+            )
+        ),
+        "state": String(max_length=5000, nullable=True),
+    },
+    required=frozenset(
+        (
+            "country",
+            "source",
+        )
+    ),
+    title="CustomerTaxLocation",
+)
+CUSTOMER_TAX = Object(
+    properties={
+        "automatic_tax": String(
+            enum=(
+                "failed",
+                "not_collecting",
+                "supported",
+                "unrecognized_location",
+            )
+        ),
+        "ip_address": String(max_length=5000, nullable=True),
+        "location": replace(CUSTOMER_TAX_LOCATION, nullable=True),
+    },
+    required=frozenset(("automatic_tax",)),
+    title="CustomerTax",
+)
+TAX_ID_VERIFICATION = Object(
+    properties={
+        "status": String(
+            enum=(
+                "pending",
+                "unavailable",
+                "unverified",
+                "verified",
+            )
+        ),
+        "verified_address": String(max_length=5000, nullable=True),
+        "verified_name": String(max_length=5000, nullable=True),
+    },
+    required=frozenset(("status",)),
+    title="tax_id_verification",
+)
+TAX_ID = Object(
+    properties={
+        "country": String(max_length=5000, nullable=True),
+        "created": Integer(format="unix-time"),
+        "customer": Expandable(resources=("customer",), nullable=True),
+        "id": String(max_length=5000),
+        "livemode": Boolean(),
+        "object": String(enum=("tax_id",)),
+        "type": String(enum=TAX_ID_TYPE),
+        "value": String(max_length=5000),
+        "verification": replace(TAX_ID_VERIFICATION, nullable=True),
+    },
+    required=frozenset(
+        (
+            "created",
+            "id",
+            "livemode",
+            "object",
+            "type",
+            "value",
+        )
+    ),
+    title="tax_id",
+)
+CUSTOMER = Object(
+    properties={
+        "address": replace(ADDRESS, nullable=True),
+        "balance": Integer(),
+        "cash_balance": replace(CASH_BALANCE, nullable=True),
+        "created": Integer(format="unix-time"),
+        "currency": String(max_length=5000, nullable=True),
+        "default_source": Expandable(
+            resources=(
+                "bank_account",
+                "card",
+                "source",
+            ),
+            nullable=True,
+        ),
+        "delinquent": Boolean(nullable=True),
+        "description": String(max_length=5000, nullable=True),
+        "discount": replace(DISCOUNT, nullable=True),
+        "email": String(max_length=5000, nullable=True),
+        "id": String(max_length=5000),
+        "invoice_credit_balance": Map(values=Integer()),
+        "invoice_prefix": String(max_length=5000, nullable=True),
+        "invoice_settings": INVOICE_SETTING_CUSTOMER_SETTING,
+        "livemode": Boolean(),
+        "metadata": Map(values=String(max_length=500)),
+        "name": String(max_length=5000, nullable=True),
+        "next_invoice_sequence": Integer(),
+        "object": String(enum=OBJECT),
+        "phone": String(max_length=5000, nullable=True),
+        "preferred_locales": Array(items=String(max_length=5000), nullable=True),
+        "shipping": replace(SHIPPING, nullable=True),
+        "sources": list_of(
+            AnyOf(
+                options=(
+                    Object(title="bank_account"),
+                    Object(title="card"),
+                    Object(title="source"),
+                )
+            ),
+            title="ApmsSourcesSourceList",
+        ),
+        "subscriptions": list_of(SUBSCRIPTION, title="SubscriptionList"),
+        "tax": CUSTOMER_TAX,
+        "tax_exempt": String(enum=TAX_EXEMPT, nullable=True),
+        "tax_ids": list_of(TAX_ID, title="TaxIDsList"),
+        "test_clock": Expandable(resources=("test_helpers.test_clock",), nullable=True),
+    },
+    required=frozenset(
+        (
+            "created",
+            "id",
+            "livemode",
+            "object",
+        )
+    ),
+    title="Customer",
+)
+DELETED_CUSTOMER = Object(
+    properties={"deleted": Boolean(), "id": String(max_length=5000), "object": String(enum=OBJECT)},
+    required=frozenset(
+        (
+            "deleted",
+            "id",
+            "object",
+        )
+    ),
+    title="DeletedCustomer",
+)
+PAYMENT_FLOWS_AMOUNT_DETAILS_RESOURCE_TIP = Object(
+    properties={"amount": Integer()}, title="PaymentFlowsAmountDetailsResourceTip"
+)
+PAYMENT_FLOWS_AMOUNT_DETAILS = Object(
+    properties={"tip": PAYMENT_FLOWS_AMOUNT_DETAILS_RESOURCE_TIP}, title="PaymentFlowsAmountDetails"
+)
+PAYMENT_FLOWS_AUTOMATIC_PAYMENT_METHODS_PAYMENT_INTENT = Object(
+    properties={"enabled": Boolean()},
+    required=frozenset(("enabled",)),
+    title="PaymentFlowsAutomaticPaymentMethodsPaymentIntent",
+)
+PAYMENT_INTENT_PROCESSING_CUSTOMER_NOTIFICATION = Object(
+    properties={
+        "approval_requested": Boolean(nullable=True),
+        "completes_at": Integer(format="unix-time", nullable=True),
+    },
+    title="PaymentIntentProcessingCustomerNotification",
+)
+PAYMENT_INTENT_CARD_PROCESSING = Object(
+    properties={"customer_notification": PAYMENT_INTENT_PROCESSING_CUSTOMER_NOTIFICATION},
+    title="PaymentIntentCardProcessing",
+)
+PAYMENT_INTENT_PROCESSING = Object(
+    properties={"card": PAYMENT_INTENT_CARD_PROCESSING, "type": String(enum=("card",))},
+    required=frozenset(("type",)),
+    title="PaymentIntentProcessing",
+)
+TRANSFER_DATA = Object(
+    properties={"amount": Integer(), "destination": Expandable(resources=("account",))},
+    required=frozenset(("destination",)),
+    title="transfer_data",
+)
+PAYMENT_INTENT = Object(
+    properties={
+        "amount": Integer(),
+        "amount_capturable": Integer(),
+        "amount_details": PAYMENT_FLOWS_AMOUNT_DETAILS,
+        "amount_received": Integer(),
+        "application": Expandable(resources=("application",), nullable=True),
+        "application_fee_amount": Integer(nullable=True),
+        "automatic_payment_methods": replace(PAYMENT_FLOWS_AUTOMATIC_PAYMENT_METHODS_PAYMENT_INTENT, nullable=True),
+        "canceled_at": Integer(format="unix-time", nullable=True),
+        "cancellation_reason": String(
+            enum=(
+                "abandoned",
+                "automatic",
+                "duplicate",
+                "failed_invoice",
+                "fraudulent",
+                "requested_by_customer",
+                "void_invoice",
+            ),
+            nullable=True,
+        ),
+        "capture_method": String(enum=AUTOMATIC_OR_MANUAL),
+        "charges": list_of(Object(title="charge"), title="PaymentFlowsPaymentIntentResourceChargeList"),
+        "client_secret": String(max_length=5000, nullable=True),
+        "confirmation_method": String(enum=AUTOMATIC_OR_MANUAL),
+        "created": Integer(format="unix-time"),
+        "currency": String(),
+        "customer": Expandable(
+            resources=(
+                "customer",
+                "deleted_customer",
+            ),
+            nullable=True,
+        ),
+        "description": String(max_length=5000, nullable=True),
+        "id": String(max_length=5000),
+        "invoice": Expandable(resources=("invoice",), nullable=True),
+        "last_payment_error": Object(title="api_errors", nullable=True),
+        "livemode": Boolean(),
+        "metadata": Map(values=String(max_length=500)),
+        "next_action": Object(title="payment_intent_next_action", nullable=True),
+        "object": String(enum=("payment_intent",)),
+        "on_behalf_of": Expandable(resources=("account",), nullable=True),
+        "payment_method": Expandable(resources=("payment_method",), nullable=True),
+        "payment_method_options": Object(title="payment_intent_payment_method_options", nullable=True),
+        "payment_method_types": Array(items=String(max_length=5000)),
+        "processing": replace(PAYMENT_INTENT_PROCESSING, nullable=True),
+        "receipt_email": String(max_length=5000, nullable=True),
+        "review": Expandable(resources=("review",), nullable=True),
+        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_OFF_SESSION_OR_ON_SESSION, nullable=True),
+        "shipping": replace(SHIPPING, nullable=True),
+        "statement_descriptor": String(max_length=5000, nullable=True),
+        "statement_descriptor_suffix": String(max_length=5000, nullable=True),
+        "status": String(
+            enum=(
+                "canceled",
+                "processing",
+                "requires_action",
+                "requires_capture",
+                "requires_confirmation",
+                "requires_payment_method",
+                "succeeded",
+            )
+        ),
+        "transfer_data": replace(TRANSFER_DATA, nullable=True),
+        "transfer_group": String(max_length=5000, nullable=True),
+    },
+    required=frozenset(
+        (
+            "amount",
+            "capture_method",
+            "confirmation_method",
+            "created",
+            "currency",
+            "id",
+            "livemode",
+            "object",
+            "payment_method_types",
+            "status",
+        )
+    ),
+    title="PaymentIntent",
+)
+SETUP_INTENT_NEXT_ACTION_REDIRECT_TO_URL = Object(
+    properties={"return_url": String(max_length=5000, nullable=True), "url": String(max_length=5000, nullable=True)},
+    title="SetupIntentNextActionRedirectToUrl",
+)
+SETUP_INTENT_NEXT_ACTION_VERIFY_WITH_MICRODEPOSITS = Object(
+    properties={
+        "arrival_date": Integer(format="unix-time"),
+        "hosted_verification_url": String(max_length=5000),
+        "microdeposit_type": String(
+            enum=(
+                "amounts",
+                "descriptor_code",
+            ),
+            nullable=True,
+        ),
+    },
+    required=frozenset(
+        (
+            "arrival_date",
+            "hosted_verification_url",
+        )
+    ),
+    title="SetupIntentNextActionVerifyWithMicrodeposits",
+)
+SETUP_INTENT_NEXT_ACTION = Object(
+    properties={
+        "redirect_to_url": SETUP_INTENT_NEXT_ACTION_REDIRECT_TO_URL,
+        "type": String(max_length=5000),
+        "use_stripe_sdk": Object(properties={}),
+        "verify_with_microdeposits": SETUP_INTENT_NEXT_ACTION_VERIFY_WITH_MICRODEPOSITS,
+    },
+    required=frozenset(("type",)),
+    title="SetupIntentNextAction",
+)
+SETUP_INTENT = Object(
+    properties={
+        "application": Expandable(resources=("application",), nullable=True),
+        "attach_to_self": Boolean(),
+        "cancellation_reason": String(
+            enum=(
+                "abandoned",
+                "duplicate",
+                "requested_by_customer",
+            ),
+            nullable=True,
+        ),
+        "client_secret": String(max_length=5000, nullable=True),
+        "created": Integer(format="unix-time"),
+        "customer": Expandable(
+            resources=(
+                "customer",
+                "deleted_customer",
+            ),
+            nullable=True,
+        ),
+        "description": String(max_length=5000, nullable=True),
+        "flow_directions": Array(
+            items=String(
+                enum=(
+                    "inbound",
+                    "outbound",
+                )
+            ),
+            nullable=True,
+        ),
+        "id": String(max_length=5000),
+        "last_setup_error": Object(title="api_errors", nullable=True),
+        "latest_attempt": Expandable(resources=("setup_attempt",), nullable=True),
+        "livemode": Boolean(),
+        "mandate": Expandable(resources=("mandate",), nullable=True),
+        "metadata": Map(values=String(max_length=500), nullable=True),
+        "next_action": replace(SETUP_INTENT_NEXT_ACTION, nullable=True),
+        "object": String(enum=("setup_intent",)),
+        "on_behalf_of": Expandable(resources=("account",), nullable=True),
+        "payment_method": Expandable(resources=("payment_method",), nullable=True),
+        "payment_method_options": Object(title="setup_intent_payment_method_options", nullable=True),
+        "payment_method_types": Array(items=String(max_length=5000)),
+        "single_use_mandate": Expandable(resources=("mandate",), nullable=True),
+        "status": String(
+            enum=(
+                "canceled",
+                "processing",
+                "requires_action",
+                "requires_confirmation",
+                "requires_payment_method",
+                "succeeded",
+            )
+        ),
+        "usage": String(max_length=5000),
+    },
+    required=frozenset(
+        (
+            "created",
+            "id",
+            "livemode",
+            "object",
+            "payment_method_types",
+            "status",
+            "usage",
+        )
+    ),
+    title="SetupIntent",
+)
 
 #: Every response object above by its name in the spec.
 COMPONENTS = {
@@ -1396,6 +2284,53 @@ COMPONENTS = {
     "payment_pages_checkout_session_total_details_resource_breakdown": PAYMENT_PAGES_CHECKOUT_SESSION_TOTAL_DETAILS_RESOURCE_BREAKDOWN,
     "payment_pages_checkout_session_total_details": PAYMENT_PAGES_CHECKOUT_SESSION_TOTAL_DETAILS,
     "checkout.session": CHECKOUT_SESSION,
+    "package_dimensions": PACKAGE_DIMENSIONS,
+    "product": PRODUCT,
+    "customer_balance_customer_balance_settings": CUSTOMER_BALANCE_CUSTOMER_BALANCE_SETTINGS,
+    "cash_balance": CASH_BALANCE,
+    "invoice_setting_custom_field": INVOICE_SETTING_CUSTOM_FIELD,
+    "invoice_setting_rendering_options": INVOICE_SETTING_RENDERING_OPTIONS,
+    "invoice_setting_customer_setting": INVOICE_SETTING_CUSTOMER_SETTING,
+    "subscription_automatic_tax": SUBSCRIPTION_AUTOMATIC_TAX,
+    "subscription_billing_thresholds": SUBSCRIPTION_BILLING_THRESHOLDS,
+    "subscription_item_billing_thresholds": SUBSCRIPTION_ITEM_BILLING_THRESHOLDS,
+    "subscription_item": SUBSCRIPTION_ITEM,
+    "subscriptions_resource_pause_collection": SUBSCRIPTIONS_RESOURCE_PAUSE_COLLECTION,
+    "invoice_payment_method_options_acss_debit_mandate_options": INVOICE_PAYMENT_METHOD_OPTIONS_ACSS_DEBIT_MANDATE_OPTIONS,
+    "invoice_payment_method_options_acss_debit": INVOICE_PAYMENT_METHOD_OPTIONS_ACSS_DEBIT,
+    "invoice_payment_method_options_bancontact": INVOICE_PAYMENT_METHOD_OPTIONS_BANCONTACT,
+    "invoice_mandate_options_card": INVOICE_MANDATE_OPTIONS_CARD,
+    "subscription_payment_method_options_card": SUBSCRIPTION_PAYMENT_METHOD_OPTIONS_CARD,
+    "invoice_payment_method_options_customer_balance_bank_transfer_eu_bank_transfer": INVOICE_PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE_BANK_TRANSFER_EU_BANK_TRANSFER,
+    "invoice_payment_method_options_customer_balance_bank_transfer": INVOICE_PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE_BANK_TRANSFER,
+    "invoice_payment_method_options_customer_balance": INVOICE_PAYMENT_METHOD_OPTIONS_CUSTOMER_BALANCE,
+    "invoice_payment_method_options_konbini": INVOICE_PAYMENT_METHOD_OPTIONS_KONBINI,
+    "invoice_payment_method_options_us_bank_account_linked_account_options": INVOICE_PAYMENT_METHOD_OPTIONS_US_BANK_ACCOUNT_LINKED_ACCOUNT_OPTIONS,
+    "invoice_payment_method_options_us_bank_account": INVOICE_PAYMENT_METHOD_OPTIONS_US_BANK_ACCOUNT,
+    "subscriptions_resource_payment_method_options": SUBSCRIPTIONS_RESOURCE_PAYMENT_METHOD_OPTIONS,
+    "subscriptions_resource_payment_settings": SUBSCRIPTIONS_RESOURCE_PAYMENT_SETTINGS,
+    "subscription_pending_invoice_item_interval": SUBSCRIPTION_PENDING_INVOICE_ITEM_INTERVAL,
+    "subscriptions_resource_pending_update": SUBSCRIPTIONS_RESOURCE_PENDING_UPDATE,
+    "subscription_transfer_data": SUBSCRIPTION_TRANSFER_DATA,
+    "subscription": SUBSCRIPTION,
+    "customer_tax_location": CUSTOMER_TAX_LOCATION,
+    "customer_tax": CUSTOMER_TAX,
+    "tax_id_verification": TAX_ID_VERIFICATION,
+    "tax_id": TAX_ID,
+    "customer": CUSTOMER,
+    "deleted_customer": DELETED_CUSTOMER,
+    "payment_flows_amount_details_resource_tip": PAYMENT_FLOWS_AMOUNT_DETAILS_RESOURCE_TIP,
+    "payment_flows_amount_details": PAYMENT_FLOWS_AMOUNT_DETAILS,
+    "payment_flows_automatic_payment_methods_payment_intent": PAYMENT_FLOWS_AUTOMATIC_PAYMENT_METHODS_PAYMENT_INTENT,
+    "payment_intent_processing_customer_notification": PAYMENT_INTENT_PROCESSING_CUSTOMER_NOTIFICATION,
+    "payment_intent_card_processing": PAYMENT_INTENT_CARD_PROCESSING,
+    "payment_intent_processing": PAYMENT_INTENT_PROCESSING,
+    "transfer_data": TRANSFER_DATA,
+    "payment_intent": PAYMENT_INTENT,
+    "setup_intent_next_action_redirect_to_url": SETUP_INTENT_NEXT_ACTION_REDIRECT_TO_URL,
+    "setup_intent_next_action_verify_with_microdeposits": SETUP_INTENT_NEXT_ACTION_VERIFY_WITH_MICRODEPOSITS,
+    "setup_intent_next_action": SETUP_INTENT_NEXT_ACTION,
+    "setup_intent": SETUP_INTENT,
 }
 
 # Parameters of each operation (query for GET, form body for POST).
@@ -1557,7 +2492,7 @@ CREATE_PARAMS = Object(
                             title="mandate_options_param",
                         ),
                         "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
-                        "verification_method": String(enum=ACSS_DEBIT_VERIFICATION_METHOD),
+                        "verification_method": String(enum=VERIFICATION_METHOD_AUTOMATIC_OR_INSTANT_OR_MICRODEPOSITS),
                     },
                     title="payment_method_options_param",
                 ),
@@ -1837,7 +2772,6 @@ CREATE_PARAMS = Object(
     },
     required=frozenset(
         (
-            "cancel_url",
             "mode",
             "success_url",
         )
@@ -1867,322 +2801,144 @@ LIST_LINE_ITEMS_PARAMS = Object(
     }
 )
 EXPIRE_PARAMS = Object(properties={"expand": Array(items=String(max_length=5000))})
+RETRIEVE_PRICE_PARAMS = Object(properties={"expand": Array(items=String(max_length=5000))})
+RETRIEVE_PRODUCT_PARAMS = Object(properties={"expand": Array(items=String(max_length=5000))})
+CREATE_CUSTOMER_PARAMS = Object(
+    properties={
+        "address": Object(
+            properties={
+                "city": String(max_length=5000),
+                "country": String(max_length=5000),
+                "line1": String(max_length=5000),
+                "line2": String(max_length=5000),
+                "postal_code": String(max_length=5000),
+                "state": String(max_length=5000),
+            },
+            title="optional_fields_address",
+            emptyable=True,
+        ),
+        "balance": Integer(),
+        "cash_balance": Object(
+            properties={
+                "settings": Object(
+                    properties={"reconciliation_mode": String(enum=AUTOMATIC_OR_MANUAL)}, title="balance_settings_param"
+                )
+            },
+            title="cash_balance_param",
+        ),
+        "coupon": String(max_length=5000),
+        "description": String(max_length=5000),
+        "email": String(max_length=512),
+        "expand": Array(items=String(max_length=5000)),
+        "invoice_prefix": String(max_length=5000),
+        "invoice_settings": Object(
+            properties={
+                "custom_fields": Array(
+                    items=Object(
+                        properties={"name": String(max_length=30), "value": String(max_length=30)},
+                        required=frozenset(
+                            (
+                                "name",
+                                "value",
+                            )
+                        ),
+                        title="custom_field_params",
+                    ),
+                    emptyable=True,
+                ),
+                "default_payment_method": String(max_length=5000),
+                "footer": String(max_length=5000),
+                "rendering_options": Object(
+                    properties={
+                        "amount_tax_display": String(
+                            enum=(
+                                "",
+                                "exclude_tax",
+                                "include_inclusive_tax",
+                            )
+                        )
+                    },
+                    title="rendering_options_param",
+                    emptyable=True,
+                ),
+            },
+            title="customer_param",
+        ),
+        "metadata": Map(values=String(), emptyable=True),
+        "name": String(max_length=256),
+        "next_invoice_sequence": Integer(),
+        "payment_method": String(max_length=5000),
+        "phone": String(max_length=20),
+        "preferred_locales": Array(items=String(max_length=5000)),
+        "promotion_code": String(max_length=5000),
+        "shipping": Object(
+            properties={
+                "address": Object(
+                    properties={
+                        "city": String(max_length=5000),
+                        "country": String(max_length=5000),
+                        "line1": String(max_length=5000),
+                        "line2": String(max_length=5000),
+                        "postal_code": String(max_length=5000),
+                        "state": String(max_length=5000),
+                    },
+                    title="optional_fields_address",
+                ),
+                "name": String(max_length=5000),
+                "phone": String(max_length=5000),
+            },
+            required=frozenset(
+                (
+                    "address",
+                    "name",
+                )
+            ),
+            title="customer_shipping",
+            emptyable=True,
+        ),
+        "source": String(max_length=5000),
+        "tax": Object(properties={"ip_address": String(emptyable=True)}, title="tax_param"),
+        "tax_exempt": String(
+            enum=(
+                "",
+                "exempt",
+                "none",
+                "reverse",
+            )
+        ),
+        "tax_id_data": Array(
+            items=Object(
+                properties={"type": String(max_length=5000, enum=TAX_ID_DATA_TYPE), "value": String()},
+                required=frozenset(
+                    (
+                        "type",
+                        "value",
+                    )
+                ),
+                title="data_params",
+            )
+        ),
+        "test_clock": String(max_length=5000),
+    }
+)
+RETRIEVE_CUSTOMER_PARAMS = Object(properties={"expand": Array(items=String(max_length=5000))})
+RETRIEVE_PAYMENT_INTENT_PARAMS = Object(
+    properties={"client_secret": String(max_length=5000), "expand": Array(items=String(max_length=5000))}
+)
+RETRIEVE_SUBSCRIPTION_PARAMS = Object(properties={"expand": Array(items=String(max_length=5000))})
+RETRIEVE_SETUP_INTENT_PARAMS = Object(
+    properties={"client_secret": String(max_length=5000), "expand": Array(items=String(max_length=5000))}
+)
 
-#: Objects that expandable fields of a session name, with their own fields only (see RESOURCE_ROOTS).
+#: The objects that expandable fields of a session name (each one of the response objects above).
 RESOURCES = {
-    "customer": Object(
-        properties={
-            "address": Object(title="address", nullable=True),
-            "balance": Integer(),
-            "cash_balance": Object(title="cash_balance", nullable=True),
-            "created": Integer(format="unix-time"),
-            "currency": String(max_length=5000, nullable=True),
-            "default_source": Expandable(
-                resources=(
-                    "bank_account",
-                    "card",
-                    "source",
-                ),
-                nullable=True,
-            ),
-            "delinquent": Boolean(nullable=True),
-            "description": String(max_length=5000, nullable=True),
-            "discount": Object(title="discount", nullable=True),
-            "email": String(max_length=5000, nullable=True),
-            "id": String(max_length=5000),
-            "invoice_credit_balance": Map(values=Integer()),
-            "invoice_prefix": String(max_length=5000, nullable=True),
-            "invoice_settings": Object(title="invoice_setting_customer_setting"),
-            "livemode": Boolean(),
-            "metadata": Map(values=String(max_length=500)),
-            "name": String(max_length=5000, nullable=True),
-            "next_invoice_sequence": Integer(),
-            "object": String(enum=("customer",)),
-            "phone": String(max_length=5000, nullable=True),
-            "preferred_locales": Array(items=String(max_length=5000), nullable=True),
-            "shipping": Object(title="shipping", nullable=True),
-            "sources": list_of(
-                AnyOf(
-                    options=(
-                        Object(title="bank_account"),
-                        Object(title="card"),
-                        Object(title="source"),
-                    )
-                ),
-                title="ApmsSourcesSourceList",
-            ),
-            "subscriptions": list_of(Object(title="subscription"), title="SubscriptionList"),
-            "tax": Object(title="customer_tax"),
-            "tax_exempt": String(enum=TAX_EXEMPT, nullable=True),
-            "tax_ids": list_of(Object(title="tax_id"), title="TaxIDsList"),
-            "test_clock": Expandable(resources=("test_helpers.test_clock",), nullable=True),
-        },
-        required=frozenset(
-            (
-                "created",
-                "id",
-                "livemode",
-                "object",
-            )
-        ),
-        title="Customer",
-    ),
-    "payment_intent": Object(
-        properties={
-            "amount": Integer(),
-            "amount_capturable": Integer(),
-            "amount_details": Object(title="payment_flows_amount_details"),
-            "amount_received": Integer(),
-            "application": Expandable(resources=("application",), nullable=True),
-            "application_fee_amount": Integer(nullable=True),
-            "automatic_payment_methods": Object(
-                title="payment_flows_automatic_payment_methods_payment_intent", nullable=True
-            ),
-            "canceled_at": Integer(format="unix-time", nullable=True),
-            "cancellation_reason": String(
-                enum=(
-                    "abandoned",
-                    "automatic",
-                    "duplicate",
-                    "failed_invoice",
-                    "fraudulent",
-                    "requested_by_customer",
-                    "void_invoice",
-                ),
-                nullable=True,
-            ),
-            "capture_method": String(enum=AUTOMATIC_OR_MANUAL),
-            "charges": list_of(Object(title="charge"), title="PaymentFlowsPaymentIntentResourceChargeList"),
-            "client_secret": String(max_length=5000, nullable=True),
-            "confirmation_method": String(enum=AUTOMATIC_OR_MANUAL),
-            "created": Integer(format="unix-time"),
-            "currency": String(),
-            "customer": Expandable(
-                resources=(
-                    "customer",
-                    "deleted_customer",
-                ),
-                nullable=True,
-            ),
-            "description": String(max_length=5000, nullable=True),
-            "id": String(max_length=5000),
-            "invoice": Expandable(resources=("invoice",), nullable=True),
-            "last_payment_error": Object(title="api_errors", nullable=True),
-            "livemode": Boolean(),
-            "metadata": Map(values=String(max_length=500)),
-            "next_action": Object(title="payment_intent_next_action", nullable=True),
-            "object": String(enum=("payment_intent",)),
-            "on_behalf_of": Expandable(resources=("account",), nullable=True),
-            "payment_method": Expandable(resources=("payment_method",), nullable=True),
-            "payment_method_options": Object(title="payment_intent_payment_method_options", nullable=True),
-            "payment_method_types": Array(items=String(max_length=5000)),
-            "processing": Object(title="payment_intent_processing", nullable=True),
-            "receipt_email": String(max_length=5000, nullable=True),
-            "review": Expandable(resources=("review",), nullable=True),
-            "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_OFF_SESSION_OR_ON_SESSION, nullable=True),
-            "shipping": Object(title="shipping", nullable=True),
-            "statement_descriptor": String(max_length=5000, nullable=True),
-            "statement_descriptor_suffix": String(max_length=5000, nullable=True),
-            "status": String(
-                enum=(
-                    "canceled",
-                    "processing",
-                    "requires_action",
-                    "requires_capture",
-                    "requires_confirmation",
-                    "requires_payment_method",
-                    "succeeded",
-                )
-            ),
-            "transfer_data": Object(title="transfer_data", nullable=True),
-            "transfer_group": String(max_length=5000, nullable=True),
-        },
-        required=frozenset(
-            (
-                "amount",
-                "capture_method",
-                "confirmation_method",
-                "created",
-                "currency",
-                "id",
-                "livemode",
-                "object",
-                "payment_method_types",
-                "status",
-            )
-        ),
-        title="PaymentIntent",
-    ),
-    "setup_intent": Object(
-        properties={
-            "application": Expandable(resources=("application",), nullable=True),
-            "attach_to_self": Boolean(),
-            "cancellation_reason": String(
-                enum=(
-                    "abandoned",
-                    "duplicate",
-                    "requested_by_customer",
-                ),
-                nullable=True,
-            ),
-            "client_secret": String(max_length=5000, nullable=True),
-            "created": Integer(format="unix-time"),
-            "customer": Expandable(
-                resources=(
-                    "customer",
-                    "deleted_customer",
-                ),
-                nullable=True,
-            ),
-            "description": String(max_length=5000, nullable=True),
-            "flow_directions": Array(
-                items=String(
-                    enum=(
-                        "inbound",
-                        "outbound",
-                    )
-                ),
-                nullable=True,
-            ),
-            "id": String(max_length=5000),
-            "last_setup_error": Object(title="api_errors", nullable=True),
-            "latest_attempt": Expandable(resources=("setup_attempt",), nullable=True),
-            "livemode": Boolean(),
-            "mandate": Expandable(resources=("mandate",), nullable=True),
-            "metadata": Map(values=String(max_length=500), nullable=True),
-            "next_action": Object(title="setup_intent_next_action", nullable=True),
-            "object": String(enum=("setup_intent",)),
-            "on_behalf_of": Expandable(resources=("account",), nullable=True),
-            "payment_method": Expandable(resources=("payment_method",), nullable=True),
-            "payment_method_options": Object(title="setup_intent_payment_method_options", nullable=True),
-            "payment_method_types": Array(items=String(max_length=5000)),
-            "single_use_mandate": Expandable(resources=("mandate",), nullable=True),
-            "status": String(
-                enum=(
-                    "canceled",
-                    "processing",
-                    "requires_action",
-                    "requires_confirmation",
-                    "requires_payment_method",
-                    "succeeded",
-                )
-            ),
-            "usage": String(max_length=5000),
-        },
-        required=frozenset(
-            (
-                "created",
-                "id",
-                "livemode",
-                "object",
-                "payment_method_types",
-                "status",
-                "usage",
-            )
-        ),
-        title="SetupIntent",
-    ),
-    "subscription": Object(
-        properties={
-            "application": Expandable(
-                resources=(
-                    "application",
-                    "deleted_application",
-                ),
-                nullable=True,
-            ),
-            "application_fee_percent": Number(nullable=True),
-            "automatic_tax": Object(title="subscription_automatic_tax"),
-            "billing_cycle_anchor": Integer(format="unix-time"),
-            "billing_thresholds": Object(title="subscription_billing_thresholds", nullable=True),
-            "cancel_at": Integer(format="unix-time", nullable=True),
-            "cancel_at_period_end": Boolean(),
-            "canceled_at": Integer(format="unix-time", nullable=True),
-            "collection_method": String(
-                enum=(
-                    "charge_automatically",
-                    "send_invoice",
-                )
-            ),
-            "created": Integer(format="unix-time"),
-            "currency": String(),
-            "current_period_end": Integer(format="unix-time"),
-            "current_period_start": Integer(format="unix-time"),
-            "customer": Expandable(
-                resources=(
-                    "customer",
-                    "deleted_customer",
-                )
-            ),
-            "days_until_due": Integer(nullable=True),
-            "default_payment_method": Expandable(resources=("payment_method",), nullable=True),
-            "default_source": Expandable(
-                resources=(
-                    "bank_account",
-                    "card",
-                    "source",
-                ),
-                nullable=True,
-            ),
-            "default_tax_rates": Array(items=Object(title="tax_rate"), nullable=True),
-            "description": String(max_length=500, nullable=True),
-            "discount": Object(title="discount", nullable=True),
-            "ended_at": Integer(format="unix-time", nullable=True),
-            "id": String(max_length=5000),
-            "items": list_of(Object(title="subscription_item"), title="SubscriptionItemList"),
-            "latest_invoice": Expandable(resources=("invoice",), nullable=True),
-            "livemode": Boolean(),
-            "metadata": Map(values=String(max_length=500)),
-            "next_pending_invoice_item_invoice": Integer(format="unix-time", nullable=True),
-            "object": String(enum=("subscription",)),
-            "pause_collection": Object(title="subscriptions_resource_pause_collection", nullable=True),
-            "payment_settings": Object(title="subscriptions_resource_payment_settings", nullable=True),
-            "pending_invoice_item_interval": Object(title="subscription_pending_invoice_item_interval", nullable=True),
-            "pending_setup_intent": Expandable(resources=("setup_intent",), nullable=True),
-            "pending_update": Object(title="subscriptions_resource_pending_update", nullable=True),
-            "schedule": Expandable(resources=("subscription_schedule",), nullable=True),
-            "start_date": Integer(format="unix-time"),
-            "status": String(
-                enum=(
-                    "active",
-                    "canceled",
-                    "incomplete",
-                    "incomplete_expired",
-                    "past_due",
-                    "trialing",
-                    "unpaid",
-                )
-            ),
-            "test_clock": Expandable(resources=("test_helpers.test_clock",), nullable=True),
-            "transfer_data": Object(title="subscription_transfer_data", nullable=True),
-            "trial_end": Integer(format="unix-time", nullable=True),
-            "trial_start": Integer(format="unix-time", nullable=True),
-        },
-        required=frozenset(
-            (
-                "automatic_tax",
-                "billing_cycle_anchor",
-                "cancel_at_period_end",
-                "collection_method",
-                "created",
-                "currency",
-                "current_period_end",
-                "current_period_start",
-                "customer",
-                "id",
-                "items",
-                "livemode",
-                "metadata",
-                "object",
-                "start_date",
-                "status",
-            )
-        ),
-        title="Subscription",
-    ),
+    "customer": CUSTOMER,
+    "payment_intent": PAYMENT_INTENT,
+    "setup_intent": SETUP_INTENT,
+    "subscription": SUBSCRIPTION,
 }
 
-#: The five operations by name.
+#: Every operation by name: the session's own, then those on the objects around a session.
 OPERATIONS = {
     "create": Operation(
         name="create", method="POST", path="/v1/checkout/sessions", params=CREATE_PARAMS, answer=CHECKOUT_SESSION
@@ -2214,5 +2970,47 @@ OPERATIONS = {
         path="/v1/checkout/sessions/{session}/expire",
         params=EXPIRE_PARAMS,
         answer=CHECKOUT_SESSION,
+    ),
+    "retrieve_price": Operation(
+        name="retrieve_price", method="GET", path="/v1/prices/{price}", params=RETRIEVE_PRICE_PARAMS, answer=PRICE
+    ),
+    "retrieve_product": Operation(
+        name="retrieve_product", method="GET", path="/v1/products/{id}", params=RETRIEVE_PRODUCT_PARAMS, answer=PRODUCT
+    ),
+    "create_customer": Operation(
+        name="create_customer", method="POST", path="/v1/customers", params=CREATE_CUSTOMER_PARAMS, answer=CUSTOMER
+    ),
+    "retrieve_customer": Operation(
+        name="retrieve_customer",
+        method="GET",
+        path="/v1/customers/{customer}",
+        params=RETRIEVE_CUSTOMER_PARAMS,
+        answer=AnyOf(
+            options=(
+                CUSTOMER,
+                DELETED_CUSTOMER,
+            )
+        ),
+    ),
+    "retrieve_payment_intent": Operation(
+        name="retrieve_payment_intent",
+        method="GET",
+        path="/v1/payment_intents/{intent}",
+        params=RETRIEVE_PAYMENT_INTENT_PARAMS,
+        answer=PAYMENT_INTENT,
+    ),
+    "retrieve_subscription": Operation(
+        name="retrieve_subscription",
+        method="GET",
+        path="/v1/subscriptions/{subscription_exposed_id}",
+        params=RETRIEVE_SUBSCRIPTION_PARAMS,
+        answer=SUBSCRIPTION,
+    ),
+    "retrieve_setup_intent": Operation(
+        name="retrieve_setup_intent",
+        method="GET",
+        path="/v1/setup_intents/{intent}",
+        params=RETRIEVE_SETUP_INTENT_PARAMS,
+        answer=SETUP_INTENT,
     ),
 }

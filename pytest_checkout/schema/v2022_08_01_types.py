@@ -2,7 +2,7 @@
 # Do not edit: change the generator and run it again.
 # ruff: noqa: E501
 
-"""Types of Stripe's Checkout Sessions API, version 2022-08-01."""
+"""Types of Stripe's Checkout Sessions API and the objects around a session, version 2022-08-01."""
 
 from __future__ import annotations
 
@@ -255,6 +255,7 @@ AllowedCountries = Literal[
 ]
 AlwaysOrIfRequired = Literal["always", "if_required"]
 AutoOrNever = Literal["auto", "never"]
+AutomaticOrManual = Literal["automatic", "manual"]
 Locale = Literal[
     "auto",
     "bg",
@@ -331,6 +332,54 @@ SetupFutureUsageNone = Literal["none"]
 SetupFutureUsageNoneOrOffSessionOrOnSession = Literal["none", "off_session", "on_session"]
 SetupFutureUsageOffSessionOrOnSession = Literal["off_session", "on_session"]
 TaxBehavior = Literal["exclusive", "inclusive", "unspecified"]
+TaxIdDataType = Literal[
+    "ae_trn",
+    "au_abn",
+    "au_arn",
+    "bg_uic",
+    "br_cnpj",
+    "br_cpf",
+    "ca_bn",
+    "ca_gst_hst",
+    "ca_pst_bc",
+    "ca_pst_mb",
+    "ca_pst_sk",
+    "ca_qst",
+    "ch_vat",
+    "cl_tin",
+    "es_cif",
+    "eu_oss_vat",
+    "eu_vat",
+    "gb_vat",
+    "ge_vat",
+    "hk_br",
+    "hu_tin",
+    "id_npwp",
+    "il_vat",
+    "in_gst",
+    "is_vat",
+    "jp_cn",
+    "jp_rn",
+    "kr_brn",
+    "li_uid",
+    "mx_rfc",
+    "my_frp",
+    "my_itn",
+    "my_sst",
+    "no_vat",
+    "nz_gst",
+    "ru_inn",
+    "ru_kpp",
+    "sa_vat",
+    "sg_gst",
+    "sg_uen",
+    "si_tin",
+    "th_vat",
+    "tw_vat",
+    "ua_vat",
+    "us_ein",
+    "za_vat",
+]
 Unit = Literal["business_day", "day", "hour", "month", "week"]
 
 # Enumerations, each named after the parameter that uses it.
@@ -345,7 +394,7 @@ SessionCreateParamsLineItemPriceDataRecurringInterval = Literal["day", "month", 
 SessionCreateParamsLineItemPriceDataTaxBehavior = TaxBehavior
 SessionCreateParamsLocale = Locale
 SessionCreateParamsMode = Literal["payment", "setup", "subscription"]
-SessionCreateParamsPaymentIntentDataCaptureMethod = Literal["automatic", "manual"]
+SessionCreateParamsPaymentIntentDataCaptureMethod = AutomaticOrManual
 SessionCreateParamsPaymentIntentDataSetupFutureUsage = SetupFutureUsageOffSessionOrOnSession
 SessionCreateParamsPaymentMethodCollection = AlwaysOrIfRequired
 SessionCreateParamsPaymentMethodOptionsAcssDebitCurrency = Literal["cad", "usd"]
@@ -399,6 +448,12 @@ SessionCreateParamsShippingOptionShippingRateDataFixedAmountCurrencyOptionsValue
 SessionCreateParamsShippingOptionShippingRateDataTaxBehavior = TaxBehavior
 SessionCreateParamsShippingOptionShippingRateDataType = Literal["fixed_amount"]
 SessionCreateParamsSubmitType = Literal["auto", "book", "donate", "pay"]
+CustomerCreateParamsCashBalanceSettingsReconciliationMode = AutomaticOrManual
+CustomerCreateParamsInvoiceSettingsRenderingOptionsAmountTaxDisplay = Literal[
+    "", "exclude_tax", "include_inclusive_tax"
+]
+CustomerCreateParamsTaxExempt = Literal["", "exempt", "none", "reverse"]
+CustomerCreateParamsTaxIdDataType = TaxIdDataType
 
 
 class SessionCreateParamsAfterExpirationRecovery(TypedDict, total=False):
@@ -532,7 +587,7 @@ class SessionCreateParamsPaymentIntentData(TypedDict, total=False):
     """Parameters at ``payment_intent_data``."""
 
     application_fee_amount: int
-    capture_method: SessionCreateParamsPaymentIntentDataCaptureMethod
+    capture_method: AutomaticOrManual
     description: str
     metadata: dict[str, str]
     on_behalf_of: str
@@ -972,6 +1027,148 @@ class SessionExpireParams(TypedDict, total=False):
     expand: list[str]
 
 
+class PriceRetrieveParams(TypedDict, total=False):
+    """Parameters of ``GET /v1/prices/{price}``."""
+
+    expand: list[str]
+
+
+class ProductRetrieveParams(TypedDict, total=False):
+    """Parameters of ``GET /v1/products/{id}``."""
+
+    expand: list[str]
+
+
+class CustomerCreateParamsAddress(TypedDict, total=False):
+    """Parameters at ``address``."""
+
+    city: str
+    country: str
+    line1: str
+    line2: str
+    postal_code: str
+    state: str
+
+
+class CustomerCreateParamsCashBalanceSettings(TypedDict, total=False):
+    """Parameters at ``cash_balance[settings]``."""
+
+    reconciliation_mode: AutomaticOrManual
+
+
+class CustomerCreateParamsCashBalance(TypedDict, total=False):
+    """Parameters at ``cash_balance``."""
+
+    settings: CustomerCreateParamsCashBalanceSettings
+
+
+class CustomerCreateParamsInvoiceSettingsCustomField(TypedDict, total=False):
+    """Parameters at ``invoice_settings[custom_fields][]``."""
+
+    name: Required[str]
+    value: Required[str]
+
+
+class CustomerCreateParamsInvoiceSettingsRenderingOptions(TypedDict, total=False):
+    """Parameters at ``invoice_settings[rendering_options]``."""
+
+    amount_tax_display: CustomerCreateParamsInvoiceSettingsRenderingOptionsAmountTaxDisplay
+
+
+class CustomerCreateParamsInvoiceSettings(TypedDict, total=False):
+    """Parameters at ``invoice_settings``."""
+
+    custom_fields: list[CustomerCreateParamsInvoiceSettingsCustomField] | Literal[""]
+    default_payment_method: str
+    footer: str
+    rendering_options: CustomerCreateParamsInvoiceSettingsRenderingOptions | Literal[""]
+
+
+class CustomerCreateParamsShippingAddress(TypedDict, total=False):
+    """Parameters at ``shipping[address]``."""
+
+    city: str
+    country: str
+    line1: str
+    line2: str
+    postal_code: str
+    state: str
+
+
+class CustomerCreateParamsShipping(TypedDict, total=False):
+    """Parameters at ``shipping``."""
+
+    address: Required[CustomerCreateParamsShippingAddress]
+    name: Required[str]
+    phone: str
+
+
+class CustomerCreateParamsTax(TypedDict, total=False):
+    """Parameters at ``tax``."""
+
+    ip_address: str | Literal[""]
+
+
+class CustomerCreateParamsTaxIdData(TypedDict, total=False):
+    """Parameters at ``tax_id_data[]``."""
+
+    type: Required[TaxIdDataType]
+    value: Required[str]
+
+
+class CustomerCreateParams(TypedDict, total=False):
+    """Parameters of ``POST /v1/customers``."""
+
+    address: CustomerCreateParamsAddress | Literal[""]
+    balance: int
+    cash_balance: CustomerCreateParamsCashBalance
+    coupon: str
+    description: str
+    email: str
+    expand: list[str]
+    invoice_prefix: str
+    invoice_settings: CustomerCreateParamsInvoiceSettings
+    metadata: dict[str, str] | Literal[""]
+    name: str
+    next_invoice_sequence: int
+    payment_method: str
+    phone: str
+    preferred_locales: list[str]
+    promotion_code: str
+    shipping: CustomerCreateParamsShipping | Literal[""]
+    source: str
+    tax: CustomerCreateParamsTax
+    tax_exempt: CustomerCreateParamsTaxExempt
+    tax_id_data: list[CustomerCreateParamsTaxIdData]
+    test_clock: str
+
+
+class CustomerRetrieveParams(TypedDict, total=False):
+    """Parameters of ``GET /v1/customers/{customer}``."""
+
+    expand: list[str]
+
+
+class PaymentIntentRetrieveParams(TypedDict, total=False):
+    """Parameters of ``GET /v1/payment_intents/{intent}``."""
+
+    client_secret: str
+    expand: list[str]
+
+
+class SubscriptionRetrieveParams(TypedDict, total=False):
+    """Parameters of ``GET /v1/subscriptions/{subscription_exposed_id}``."""
+
+    expand: list[str]
+
+
+class SetupIntentRetrieveParams(TypedDict, total=False):
+    """Parameters of ``GET /v1/setup_intents/{intent}``."""
+
+    client_secret: str
+    expand: list[str]
+
+
 @dataclass(frozen=True)
 class LineItem(StripeObject):
     """A ``item`` object of API version 2022-08-01: its 13 fields."""
@@ -1049,17 +1246,30 @@ class Session(StripeObject):
 #: Parameter path -> the TypedDict describing it; ``(create)`` and so on are the operations.
 PARAM_TYPES: dict[str, type[Any]] = {
     "(create)": SessionCreateParams,
+    "(create_customer)": CustomerCreateParams,
     "(expire)": SessionExpireParams,
     "(list)": SessionListParams,
     "(list_line_items)": SessionListLineItemsParams,
     "(retrieve)": SessionRetrieveParams,
+    "(retrieve_customer)": CustomerRetrieveParams,
+    "(retrieve_payment_intent)": PaymentIntentRetrieveParams,
+    "(retrieve_price)": PriceRetrieveParams,
+    "(retrieve_product)": ProductRetrieveParams,
+    "(retrieve_setup_intent)": SetupIntentRetrieveParams,
+    "(retrieve_subscription)": SubscriptionRetrieveParams,
+    "address": CustomerCreateParamsAddress,
     "after_expiration": SessionCreateParamsAfterExpiration,
     "after_expiration[recovery]": SessionCreateParamsAfterExpirationRecovery,
     "automatic_tax": SessionCreateParamsAutomaticTax,
+    "cash_balance": CustomerCreateParamsCashBalance,
+    "cash_balance[settings]": CustomerCreateParamsCashBalanceSettings,
     "consent_collection": SessionCreateParamsConsentCollection,
     "customer_details": SessionListParamsCustomerDetails,
     "customer_update": SessionCreateParamsCustomerUpdate,
     "discounts[]": SessionCreateParamsDiscount,
+    "invoice_settings": CustomerCreateParamsInvoiceSettings,
+    "invoice_settings[custom_fields][]": CustomerCreateParamsInvoiceSettingsCustomField,
+    "invoice_settings[rendering_options]": CustomerCreateParamsInvoiceSettingsRenderingOptions,
     "line_items[]": SessionCreateParamsLineItem,
     "line_items[][adjustable_quantity]": SessionCreateParamsLineItemAdjustableQuantity,
     "line_items[][price_data]": SessionCreateParamsLineItemPriceData,
@@ -1102,6 +1312,8 @@ PARAM_TYPES: dict[str, type[Any]] = {
     "payment_method_options[wechat_pay]": SessionCreateParamsPaymentMethodOptionsWechatPay,
     "phone_number_collection": SessionCreateParamsPhoneNumberCollection,
     "setup_intent_data": SessionCreateParamsSetupIntentData,
+    "shipping": CustomerCreateParamsShipping,
+    "shipping[address]": CustomerCreateParamsShippingAddress,
     "shipping_address_collection": SessionCreateParamsShippingAddressCollection,
     "shipping_options[]": SessionCreateParamsShippingOption,
     "shipping_options[][shipping_rate_data]": SessionCreateParamsShippingOptionShippingRateData,
@@ -1113,5 +1325,7 @@ PARAM_TYPES: dict[str, type[Any]] = {
     "subscription_data": SessionCreateParamsSubscriptionData,
     "subscription_data[items][]": SessionCreateParamsSubscriptionDataItem,
     "subscription_data[transfer_data]": SessionCreateParamsSubscriptionDataTransferData,
+    "tax": CustomerCreateParamsTax,
     "tax_id_collection": SessionCreateParamsTaxIdCollection,
+    "tax_id_data[]": CustomerCreateParamsTaxIdData,
 }

@@ -169,8 +169,15 @@ def lookup(url: str) -> Hit | None:
 
 
 def answer(hit: Hit, method: str, headers: Mapping[str, str], body: object) -> FakeResponse:
-    """Ask the fake of ``hit`` through the one handler (``routes.handle``)."""
-    return handle(hit.fake, method, hit.url, headers, body_bytes(body))
+    """Ask the fake of ``hit`` through the one handler (``routes.handle``).
+
+    The answer to a HEAD is the GET's without its body, as HTTP has it: its ``Content-Length`` header says how
+    long the body would have been, and an adapter keeps that header rather than count the empty body.
+    """
+    result = handle(hit.fake, method, hit.url, headers, body_bytes(body))
+    if method.upper() == "HEAD":
+        return FakeResponse(result.status, {**result.headers, "Content-Length": str(len(result.body))}, b"")
+    return result
 
 
 def body_bytes(body: object) -> bytes | str | None:

@@ -125,7 +125,9 @@ class _FakeTransport(asyncio.Transport):
             return
         head = [f"HTTP/1.1 {result.status} {reason_phrase(result.status)}"]
         head += [f"{name}: {value}" for name, value in result.headers.items()]
-        head += [f"Content-Length: {len(result.body)}", "Connection: close", "", ""]
+        if not any(name.lower() == "content-length" for name in result.headers):
+            head.append(f"Content-Length: {len(result.body)}")  # a HEAD's answer has the GET's length already
+        head += ["Connection: close", "", ""]
         self._feed("\r\n".join(head).encode("latin-1") + result.body)
 
     def _feed(self, data: bytes) -> None:

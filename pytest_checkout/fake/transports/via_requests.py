@@ -45,7 +45,7 @@ class _FakeRequestsMock(responses.RequestsMock):
         method = request.method or "GET"
         result = activation.answer(hit, method, request.headers, request.body)
         headers = dict(result.headers)
-        headers["Content-Length"] = str(len(result.body))
+        headers.setdefault("Content-Length", str(len(result.body)))  # given already for HEAD: the GET's length
         raw = HTTPResponse(
             body=BytesIO(result.body),
             headers=headers,
