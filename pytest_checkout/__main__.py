@@ -1,4 +1,5 @@
-"""``python -m pytest_checkout``: command-line tools. Today one: ``serve``, the fake over HTTP.
+"""``python -m pytest_checkout``: command-line tools: ``serve``, the fake over HTTP; ``scan``, secrets in files;
+``verify``, the fake against recorded cassettes.
 
 ::
 
@@ -6,6 +7,22 @@
 
 Exit status: 0 after Ctrl+C (or SIGTERM), 1 if the server cannot listen (port in use, unknown host), 2 for a
 usage error.
+
+::
+
+    python -m pytest_checkout scan PATH [PATH ...]
+
+Prints ``file:line: kind: masked`` for each secret in the files (a directory is walked for ``*.yaml``, ``*.yml``
+and ``*.json``; see ``pytest_checkout.recording.scan``). Exit status: 1 if any was found, 0 if none, 2 for a
+usage error (a path that does not exist).
+
+::
+
+    python -m pytest_checkout verify CASSETTE [CASSETTE ...]
+
+Replays each cassette's requests on a fresh fake and prints, per interaction, what the fake answers differently
+(see ``pytest_checkout.recording.verify``). Exit status: 1 if any interaction differs, 0 if none, 2 for a usage
+error or a cassette that cannot be read.
 """
 
 from __future__ import annotations
@@ -61,6 +78,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--now", type=int, default=None, metavar="UNIX", help="the fake's clock, in Unix seconds (default: now)"
     )
     serve_parser.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
+    scan_parser = commands.add_parser(
+        "scan",
+        help="find secrets (API keys, webhook and client secrets, bearer tokens) in cassettes",
+        description="Report each Stripe secret key, restricted key, webhook secret, client secret or bearer token "
+        "in the files, masked, as file:line: kind: excerpt. A directory is walked for *.yaml, *.yml and *.json. "
+        "The placeholders the recording scrubber writes are not reported. Exit status 1 if anything is found.",
+    )
+    scan_parser.add_argument("paths", nargs="+", metavar="PATH", help="a file, or a directory to walk")
+    verify_parser = commands.add_parser(
+        "verify",
+        help="replay cassettes on the fake and report where its answers differ from the recorded ones",
+        description="Send each recorded request of the cassettes, in order, to a fresh fake and compare its "
+        "answers with the recorded ones: status, error type, code, param and message, and every field of an "
+        "object. Ids, unix times, URLs carrying ids, client secrets and request ids are normalised. Exit status "
+        "1 if anything differs, 2 if a cassette cannot be read.",
+    )
+    verify_parser.add_argument("cassettes", nargs="+", metavar="CASSETTE", help="a cassette file (.yaml or .json)")
     return parser
 
 
@@ -94,9 +128,37 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scan(paths: Sequence[str]) -> int:
+    from pytest_checkout.recording.scan import scan_paths
+
+    try:
+        findings = scan_paths(paths)
+    except OSError as error:  # no such path, or one that can not be read
+        print(f"pytest-checkout scan: {error}", file=sys.stderr)
+        return 2
+    for finding in findings:
+        print(finding)
+    if findings:
+        print(
+            f"pytest-checkout scan: {len(findings)} secret(s) found; re-record with the scrubber, or replace them",
+            file=sys.stderr,
+        )
+    return 1 if findings else 0
+
+
+def _verify(cassettes: Sequence[str]) -> int:
+    from pytest_checkout.recording.verify import verify_command
+
+    return verify_command(cassettes)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.command == "scan":
+        return _scan(args.paths)
+    if args.command == "verify":
+        return _verify(args.cassettes)
     # Python maps SIGINT to KeyboardInterrupt only if the parent left it at its default; a process started in
     # the background by a shell inherits it ignored, and Ctrl+C (or a test's SIGINT) would do nothing.
     if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
