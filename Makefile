@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: example test lint schema bench
+.PHONY: example test lint schema bench cassettes
 
 $(BIN)/pytest: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,7 @@ schema: $(BIN)/pytest
 ## The fake's benchmarks (speed against a static stub, memory at 100,000 sessions); see bench/README.md.
 bench: $(BIN)/pytest
 	$(BIN)/python bench/bench_fake.py
+
+## Record the project's own cassettes again, against the fake served on 127.0.0.1 (see docs/cassettes.md).
+cassettes: $(BIN)/pytest
+	$(BIN)/python scripts/record_cassettes.py

@@ -91,6 +91,7 @@ def test_public_api_is_exactly_all():
         "fake",
         "versions",
         "httputil",
+        "recording",
         "annotations",
     }
     assert public - modules == set(pytest_checkout.__all__)

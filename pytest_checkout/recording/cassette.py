@@ -1,0 +1,244 @@
+"""Cassettes that answer Stripe requests the way Stripe requests differ: an indexed vcrpy cassette.
+
+vcrpy matches a request by asking every matcher about every recorded interaction, so a replay costs the size of
+the cassette per request. Here a request is reduced once to its key: the method, the path and the parameters
+(query and body decoded as nested data with the project's codec, so field order does not count), after the
+user's normaliser. Recorded requests are indexed by that key, and identical requests replay in recorded order.
+Headers never count: ``Authorization``, ``Idempotency-Key`` and the client user agents differ on every run.
+
+A request the cassette can not answer raises ``CassetteMiss``: it names the cassette file, the request, the
+nearest recorded request with what differs, and the command that records it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from vcr.cassette import Cassette
+from vcr.errors import CannotOverwriteExistingCassetteException
+
+from pytest_checkout import codec
+from pytest_checkout.httputil import header, parse_form
+
+__all__ = [
+    "CassetteMiss",
+    "IndexedCassette",
+    "Normalizer",
+    "RequestKey",
+    "checkout_matcher",
+    "request_key",
+    "request_params",
+]
+
+#: A user's hook for values that change between runs by nature: ``normalize(method, path, params) -> params``.
+Normalizer = Callable[[str, str, dict[str, Any]], dict[str, Any]]
+#: What a request is matched on: method, path and its parameters as canonical JSON.
+RequestKey = tuple[str, str, str]
+
+
+def request_params(request: Any) -> dict[str, Any]:
+    """A vcrpy request's parameters: its query and its body, decoded as nested data (JSON bodies as JSON)."""
+    split = urlsplit(request.uri)
+    params: dict[str, Any] = codec.decode(parse_form(split.query)) if split.query else {}
+    body = request.body
+    text = bytes(body).decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else body or ""
+    if text:
+        content_type = header(request.headers, "Content-Type") or ""
+        if "json" in content_type.lower():
+            try:
+                loaded = json.loads(text)
+            except ValueError:
+                loaded = {"": text}
+            params.update(loaded if isinstance(loaded, dict) else {"": loaded})
+        else:
+            params.update(codec.decode(parse_form(text)))
+    return params
+
+
+def request_key(request: Any, normalize: Normalizer | None = None) -> RequestKey:
+    """The key a request is matched on (see the module's docstring)."""
+    method = str(request.method).upper()
+    path = urlsplit(request.uri).path or "/"
+    params = request_params(request)
+    if normalize is not None:
+        params = normalize(method, path, params)
+    return method, path, json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def checkout_matcher(normalize: Normalizer | None = None) -> Callable[[Any, Any], None]:
+    """A vcrpy matcher comparing two requests by their keys (for cassettes used without the index)."""
+
+    def checkout(r1: Any, r2: Any) -> None:
+        first, second = request_key(r1, normalize), request_key(r2, normalize)
+        assert first == second, _describe_difference(first, second)
+
+    return checkout
+
+
+class CassetteMiss(CannotOverwriteExistingCassetteException):  # type: ignore[misc]  # vcrpy has no hints
+    """A request the cassette has no answer for, in a mode that may not record it.
+
+    A subclass of vcrpy's own error, so everything that handles vcrpy's handles this; its message says what
+    to do. ``request`` is the key of the request, ``nearest`` the closest recorded key (or None).
+    """
+
+    def __init__(self, cassette: IndexedCassette, failed_request: Any, key: RequestKey) -> None:
+        self.cassette = cassette
+        self.failed_request = failed_request
+        self.similar_requests: list[Any] = []
+        self.request = key
+        self.nearest = cassette.nearest(key)
+        self.reason = "no_match" if self.nearest is not None else "nothing_similar"
+        Exception.__init__(self, cassette.miss_message(key, self.nearest))
+
+
+class IndexedCassette(Cassette):  # type: ignore[misc]  # vcrpy has no type hints
+    """A vcrpy ``Cassette`` that finds a request's recorded answers by key, in recorded order.
+
+    Extra keywords (besides vcrpy's): ``normalize`` (a ``Normalizer``) and ``rerecord`` (the command line
+    that records the test again, for the miss message).
+    """
+
+    def __init__(self, *args: Any, normalize: Normalizer | None = None, rerecord: str = "", **kwargs: Any) -> None:
+        self.normalize = normalize
+        self.rerecord = rerecord
+        self._index: dict[RequestKey, list[int]] = {}
+        self.misses: list[RequestKey] = []
+        self._loading = False
+        super().__init__(*args, **kwargs)
+        # The index serves our matcher only; another match_on (from checkout_vcr_config) scans as vcrpy does.
+        names = [getattr(m, "__name__", "") for m in self._match_on]
+        self._indexed = names == ["checkout"]
+        # vcrpy scrubs a live request three or four times on its way to an answer: once is enough.
+        scrub: Callable[[Any], Any] = getattr(self, "_before_record_request")  # noqa: B009 - set by vcrpy
+        last: list[Any] = [None, None]
+
+        def scrub_once(request: Any) -> Any:
+            if last[0] is not request:
+                last[0], last[1] = request, scrub(request)
+            return last[1]
+
+        self._before_record_request = scrub_once
+
+    def _load(self) -> None:
+        self._loading = True
+        try:
+            super()._load()
+        finally:
+            self._loading = False
+
+    def append(self, request: Any, response: Any) -> None:
+        if self._loading:
+            # What the file holds was scrubbed when it was written: index it as it is (vcrpy would scrub and
+            # deep-copy every interaction again on every load).
+            self.data.append((request, response))
+            self._index_last()
+            return
+        before = len(self.data)
+        super().append(request, response)
+        if len(self.data) > before:
+            self._index_last()
+
+    def _index_last(self) -> None:
+        self._index.setdefault(request_key(self.data[-1][0], self.normalize), []).append(len(self.data) - 1)
+
+    def _responses(self, request: Any) -> Iterator[tuple[int, Any]]:
+        if not self._indexed:
+            yield from super()._responses(request)
+            return
+        request = self._before_record_request(request)
+        if not request:
+            return
+        for index in self._index.get(self._key_of(request), ()):
+            yield index, self.data[index][1]
+
+    def _key_of(self, request: Any) -> RequestKey:
+        cached = getattr(self, "_last_key", None)
+        if cached is not None and cached[0] is request:
+            return cached[1]  # type: ignore[no-any-return]
+        key = request_key(request, self.normalize)
+        self._last_key = (request, key)
+        return key
+
+    def can_play_response_for(self, request: Any) -> bool:
+        playable = bool(super().can_play_response_for(request))
+        if not playable and self.write_protected:
+            scrubbed = self._before_record_request(request)
+            if scrubbed:
+                key = self._key_of(scrubbed)
+                self.misses.append(key)
+                raise CassetteMiss(self, request, key)
+        return playable
+
+    def find_requests_with_most_matches(self, request: Any) -> list[Any]:
+        # vcrpy calls this for its own error message; ours (CassetteMiss) says more, for less.
+        return []
+
+    # -- what a miss says ------------------------------------------------------------------------------------------
+
+    def nearest(self, key: RequestKey) -> RequestKey | None:
+        """The recorded key closest to ``key``: same method and path first, then the fewest differing params."""
+        if not self.data:
+            return None
+        keys = [request_key(request, self.normalize) for request, _ in self.data]
+
+        def distance(other: RequestKey) -> tuple[int, int, int]:
+            return (other[1] != key[1], other[0] != key[0], len(_param_diff(key[2], other[2])))
+
+        return min(keys, key=distance)
+
+    def miss_message(self, key: RequestKey, nearest: RequestKey | None) -> str:
+        method, path, params = key
+        lines = [
+            f"pytest-checkout: the cassette {self._path} has no recorded answer for this request, and its record "
+            f"mode ({getattr(self.record_mode, 'value', self.record_mode)}) may not record one:",
+            f"  {method} {path} {params}",
+        ]
+        if nearest is None:
+            lines.append("  The cassette is empty (or was not found).")
+        else:
+            lines.append(f"  Nearest recorded: {nearest[0]} {nearest[1]} {nearest[2]}")
+            lines.extend(f"    {line}" for line in _describe_difference(key, nearest).splitlines())
+        if self.rerecord:
+            lines.append(f"  To record it: {self.rerecord}")
+        return "\n".join(lines)
+
+
+def _param_diff(first: str, second: str) -> list[str]:
+    a, b = _flatten(json.loads(first)), _flatten(json.loads(second))
+    out = []
+    for name in sorted(set(a) | set(b)):
+        if name not in b:
+            out.append(f"{name}: {a[name]!r} is not in the recorded request")
+        elif name not in a:
+            out.append(f"{name}: the recorded request has {b[name]!r}")
+        elif a[name] != b[name]:
+            out.append(f"{name}: {a[name]!r}, recorded {b[name]!r}")
+    return out
+
+
+def _describe_difference(first: RequestKey, second: RequestKey) -> str:
+    parts = []
+    if first[0] != second[0]:
+        parts.append(f"method: {first[0]}, recorded {second[0]}")
+    if first[1] != second[1]:
+        parts.append(f"path: {first[1]}, recorded {second[1]}")
+    parts.extend(_param_diff(first[2], second[2]))
+    return "\n".join(parts) or "no difference in method, path or params"
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_flatten(item, f"{prefix}[{key}]" if prefix else str(key)))
+        return out or {prefix: {}}
+    if isinstance(value, list):
+        out = {}
+        for index, item in enumerate(value):
+            out.update(_flatten(item, f"{prefix}[{index}]"))
+        return out or {prefix: []}
+    return {prefix: value}
