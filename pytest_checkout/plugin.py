@@ -12,9 +12,10 @@ The marker ``@pytest.mark.checkout(seed=..., now=..., api_base=...)`` configures
 
 Cassettes (record and replay of real Stripe traffic, ``pytest_checkout.recording``):
 
-- ``@pytest.mark.checkout_cassette`` (an optional name, ``record_mode=``): the test runs on a cassette, not on
-  the fake. ``checkout_cassette`` yields the active cassette; ``checkout_cassette_dir``, ``checkout_vcr_config``
-  and ``checkout_normalize`` are the override points.
+- ``@pytest.mark.checkout_cassette`` (an optional name, ``record_mode=``, ``verify=True`` to check the fake
+  against the cassette after the test): the test runs on a cassette, not on the fake. ``checkout_cassette``
+  yields the active cassette; ``checkout_cassette_dir``, ``checkout_vcr_config`` and ``checkout_normalize`` are
+  the override points.
 - ``--checkout-record-mode`` (over the marker, over the ``checkout_record_mode`` ini value; default ``none``).
 """
 
@@ -74,8 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "checkout_cassette(name=None, record_mode=None): run the test on a cassette of real Stripe traffic "
-        "(cassettes/<module>/<test>.yaml) instead of the fake",
+        "checkout_cassette(name=None, record_mode=None, verify=False): run the test on a cassette of real Stripe "
+        "traffic (cassettes/<module>/<test>.yaml) instead of the fake; verify=True also checks the fake against it",
     )
 
 
@@ -278,6 +279,14 @@ def checkout_cassette(
                 + "; ".join(f"line {f.line}: {f.kind}" for f in found)
                 + "). Scrub it with checkout_vcr_config's before_record_request/before_record_response.",
                 pytrace=False,
+            )
+    if marker is not None and marker.kwargs.get("verify") and not failed and path.is_file():
+        from pytest_checkout.recording.verify import verify_cassette
+
+        report = verify_cassette(path)
+        if not report.ok:
+            pytest.fail(
+                "pytest-checkout: the fake answers otherwise than this recording:\n" + report.format(), pytrace=False
             )
     unplayed = len(cassette) - len(cassette.play_counts) if cassette.record_mode == "none" else 0
     if unplayed and not failed:

@@ -4,6 +4,7 @@ API is out of reach here; users record live Stripe with their own test keys), th
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import pytest
 # does not survive its Python module being imported twice in one process ("no constructor for the tag None").
 import vcr
 import vcr.serializers.yamlserializer  # noqa: F401
-import yaml  # noqa: F401
+import yaml
 
 from pytest_checkout.fake.server import Server
 
@@ -427,3 +428,49 @@ def test_a_cassette_pytest_recording_wrote_replays_unchanged(
     pytester.runpytest("-p", "no:recording").assert_outcomes(passed=1)
     assert len(server.fake.requests) == served
     assert recorded.read_bytes() == before
+
+
+def test_a_corrupt_cassette_is_named_with_its_problem(pytester: pytest.Pytester) -> None:
+    app(pytester)
+    path = cassette_of(pytester)
+    path.parent.mkdir(parents=True)
+    path.write_text("interactions: [\n  - request: {uri: \n")
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    text = result.stdout.str()
+    assert f"cassette {path}" in text
+    assert "is not valid YAML" in text
+    assert "Traceback" not in text
+
+
+def test_the_marker_verifies_the_fake_against_the_recording(
+    pytester: pytest.Pytester, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recording_env(monkeypatch, server)
+    pytester.makepyfile(
+        test_app="""
+        import pytest
+
+        PARAMS = {"mode": "setup", "success_url": "https://x.example/ok", "payment_method_types": ["card"]}
+
+        @pytest.mark.checkout_cassette(verify=True)
+        def test_setup(stripe_client):
+            created = stripe_client.v1.checkout.sessions.create(params=PARAMS)
+            stripe_client.v1.checkout.sessions.retrieve(created.id)
+        """
+    )
+    pytester.runpytest("--checkout-record-mode=once").assert_outcomes(passed=1)
+    monkeypatch.delenv("STRIPE_API_KEY")
+    pytester.runpytest().assert_outcomes(passed=1)
+    # Edit what Stripe "answered": the fake now differs from the recording, and the test says where.
+    path = cassette_of(pytester, "test_setup")
+    data = yaml.safe_load(path.read_text())
+    body = data["interactions"][0]["response"]["body"]
+    answer = json.loads(body["string"])
+    answer["mode"] = "payment"
+    body["string"] = json.dumps(answer)
+    path.write_text(yaml.safe_dump(data))
+    result = pytester.runpytest()
+    assert result.ret != 0
+    assert "the fake answers otherwise than this recording" in result.stdout.str()
+    assert "mode" in result.stdout.str()

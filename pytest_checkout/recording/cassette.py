@@ -112,11 +112,14 @@ class IndexedCassette(Cassette):  # type: ignore[misc]  # vcrpy has no type hint
         # The index serves our matcher only; another match_on (from checkout_vcr_config) scans as vcrpy does.
         names = [getattr(m, "__name__", "") for m in self._match_on]
         self._indexed = names == ["checkout"]
-        # vcrpy scrubs a live request three or four times on its way to an answer: once is enough.
+        # vcrpy scrubs a live request three or four times on its way to an answer, the second time the copy the
+        # first made: once is enough (scrubbing what is scrubbed changes nothing).
         scrub: Callable[[Any], Any] = getattr(self, "_before_record_request")  # noqa: B009 - set by vcrpy
         last: list[Any] = [None, None]
 
         def scrub_once(request: Any) -> Any:
+            if request is last[1] and request is not None:
+                return request
             if last[0] is not request:
                 last[0], last[1] = request, scrub(request)
             return last[1]
