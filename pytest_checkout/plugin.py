@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +67,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads --hypothesis-profile
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the markers, so ``--strict-markers`` accepts them."""
+    """Register the markers, so ``--strict-markers`` accepts them, and the Hypothesis profiles."""
+    from pytest_checkout.profiles import register_profiles
+
+    register_profiles()
     config.addinivalue_line(
         "markers",
         "checkout(seed=0, now=None, api_base='https://api.stripe.com'): configure the checkout_fake of this test",
@@ -123,6 +127,17 @@ def checkout_fake(request: pytest.FixtureRequest) -> Iterator[CheckoutFake]:
         return
     with mock_checkout(**_marker_options(request)) as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def checkout_fake_factory() -> Callable[..., mock_checkout]:
+    """Make a fresh fake per Hypothesis example: ``with checkout_fake_factory(seed=0, now=None) as fake:``.
+
+    Session-scoped and stateless, so a ``@given`` test may use it (``checkout_fake`` is one fake per test,
+    shared by every example, which Hypothesis's ``function_scoped_fixture`` health check refuses). Each ``with``
+    activates a new ``CheckoutFake`` (``mock_checkout``) and resets it at the end of the block.
+    """
+    return mock_checkout
 
 
 class _NoFakeOnCassette:

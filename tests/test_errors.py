@@ -92,6 +92,9 @@ def test_public_api_is_exactly_all():
         "versions",
         "httputil",
         "recording",
+        "strategies",
+        "machine",
+        "profiles",
         "annotations",
     }
     assert public - modules == set(pytest_checkout.__all__)

@@ -1,0 +1,264 @@
+"""The schema walk: one strategy builder per schema node kind, and the facts the schema does not carry."""
+
+from __future__ import annotations
+
+import functools
+import string
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from hypothesis import strategies as st
+
+from pytest_checkout import rules
+from pytest_checkout.rules.tables import (
+    ACCOUNT_CURRENCY_ORDER,
+)
+from pytest_checkout.schema import nodes
+from pytest_checkout.versions import DEFAULT
+
+Strategy = st.SearchStrategy
+#: What the walk may be told at a schema path: a strategy to use there, or ``OMIT`` to leave the key out.
+OMIT: Any = object()
+Overrides = Mapping[str, Any]
+
+ROOT: nodes.Object = DEFAULT.create_params
+
+# -- Facts the schema does not carry ---------------------------------------------------------------------------
+
+#: Ids the strategies name; ``register_references`` adds each object to a fake (a percent-off coupon, so any
+#: currency takes it).
+REFERENCES: Mapping[str, str] = {
+    "customer": "cus_strategies",
+    "coupon": "coupon_strategies",
+    "promotion_code": "promo_strategies",
+}
+
+#: Integer bounds by schema path (Stripe's docs); other integers draw from ``_DEFAULT_INTEGERS``.
+_INTEGER_BOUNDS: Mapping[str, tuple[int, int]] = {
+    "line_items[][quantity]": (1, 10),
+    "line_items[][price_data][unit_amount]": (0, 100_000),
+    "payment_method_options[konbini][expires_after_days]": rules.KONBINI_EXPIRES_AFTER_DAYS,
+    "payment_method_options[pix][expires_after_seconds]": rules.PIX_EXPIRES_AFTER_SECONDS,
+    "payment_method_options[oxxo][expires_after_days]": (1, 7),
+    "payment_method_options[boleto][expires_after_days]": (0, 60),
+    "shipping_options[][shipping_rate_data][fixed_amount][amount]": (0, 10_000),
+    "shipping_options[][shipping_rate_data][fixed_amount][currency_options][*][amount]": (0, 10_000),
+    "shipping_options[][shipping_rate_data][delivery_estimate][minimum][value]": (1, 5),
+    "shipping_options[][shipping_rate_data][delivery_estimate][maximum][value]": (5, 10),
+    "subscription_data[trial_period_days]": (1, 730),
+    "payment_intent_data[transfer_data][amount]": (1, 50),
+    "payment_intent_data[application_fee_amount]": (1, 50),
+}
+_DEFAULT_INTEGERS = (0, 1000)
+#: Most items an array gets here (Stripe's limits from ``rules.ARRAY_LIMITS`` cap it further).
+_ARRAY_SIZE = 3
+#: Arrays of enum values that get longer lists, so that each value turns up in a few thousand examples.
+_ARRAY_SIZES: Mapping[str, int] = {"shipping_address_collection[allowed_countries]": 40}
+_TEXT = st.text(alphabet=string.ascii_letters + string.digits + " -_.", min_size=1, max_size=20).filter(
+    lambda s: s.strip() != ""
+)
+_WORD = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=12)
+_URLS = st.builds(
+    "https://{}.example/{}{}".format,
+    _WORD,
+    _WORD,
+    st.sampled_from(["", "?session_id=" + rules.SESSION_ID_PLACEHOLDER]),
+)
+_EMAILS = st.builds("{}@{}.example".format, _WORD, _WORD)
+_FORMATS: Mapping[str, Strategy[str]] = {"url": _URLS, "email": _EMAILS}
+
+
+def _id(prefix: str) -> Strategy[str]:
+    return st.builds(
+        f"{prefix}_{{}}".format, st.text(alphabet=string.ascii_letters + string.digits, min_size=8, max_size=14)
+    )
+
+
+#: Strings that are ids of some kind, by schema path (the schema says only "string").
+_ID_STRINGS: Mapping[str, Strategy[str]] = {
+    "customer": st.just(REFERENCES["customer"]),
+    "discounts[][coupon]": st.just(REFERENCES["coupon"]),
+    "discounts[][promotion_code]": st.just(REFERENCES["promotion_code"]),
+    "line_items[][dynamic_tax_rates][]": _id("txr"),
+    "line_items[][tax_rates][]": _id("txr"),
+    "subscription_data[default_tax_rates][]": _id("txr"),
+    "line_items[][price_data][product]": _id("prod"),
+    "shipping_options[][shipping_rate]": _id("shr"),
+    "payment_intent_data[on_behalf_of]": _id("acct"),
+    "setup_intent_data[on_behalf_of]": _id("acct"),
+    "payment_intent_data[transfer_data][destination]": _id("acct"),
+    "subscription_data[transfer_data][destination]": _id("acct"),
+    "line_items[][price_data][product_data][tax_code]": st.sampled_from(["txcd_99999999", "txcd_10000000"]),
+    "shipping_options[][shipping_rate_data][tax_code]": st.just("txcd_92010001"),
+    "payment_method_options[customer_balance][bank_transfer][eu_bank_transfer][country]": st.sampled_from(
+        ["BE", "DE", "ES", "FR", "IE", "NL"]
+    ),
+    "payment_intent_data[shipping][address][country]": st.sampled_from(["US", "GB", "DE", "FR", "JP"]),
+    "expand[]": st.sampled_from(sorted(DEFAULT.session_expandable)),
+}
+
+_METADATA_KEYS = st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=1, max_size=40)
+_METADATA_VALUES = st.text(alphabet=string.printable.strip() + " ", max_size=40)
+
+# -- The node walk -------------------------------------------------------------------------------------------
+
+
+def schema_node(path: str) -> nodes.Node:
+    """The create params' schema node at ``path`` (``line_items[][price_data]``, as ``rules.schema_path``)."""
+    node: nodes.Node = ROOT
+    for step in _steps(path):
+        if step == "[]":
+            assert isinstance(node, nodes.Array)
+            node = node.items
+        elif step == "*":
+            assert isinstance(node, nodes.Map)
+            node = node.values
+        else:
+            assert isinstance(node, nodes.Object), path
+            node = node.properties[step]
+    return node
+
+
+def _steps(path: str) -> list[str]:
+    if not path:
+        return []
+    head, _, rest = path.partition("[")
+    steps = [head]
+    for part in rest.split("[") if rest else []:
+        name = part.rstrip("]")
+        steps.append("[]" if name == "" else name)
+    return steps
+
+
+def _join(path: str, key: str) -> str:
+    if key == "[]":
+        return f"{path}[]"
+    return f"{path}[{key}]" if path else key
+
+
+def from_node(node: nodes.Node, path: str = "", overrides: Overrides | None = None) -> Strategy[Any]:
+    """A strategy for valid values of ``node`` at schema ``path``; ``overrides`` replace paths below it."""
+    over = overrides or {}
+    if path in over:
+        found = over[path]
+        return st.nothing() if found is OMIT else found
+    if not any(_under(key, path) for key in over):
+        return _plain(path)
+    return NODE_STRATEGIES[type(node)](node, path, over)
+
+
+def _under(key: str, path: str) -> bool:
+    return not path or key == path or key.startswith(path + "[")
+
+
+@functools.cache
+def _plain(path: str) -> Strategy[Any]:
+    """The walk's strategy at ``path`` with nothing overridden, built once."""
+    node = schema_node(path)
+    return NODE_STRATEGIES[type(node)](node, path, {})
+
+
+def _string(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
+    assert isinstance(node, nodes.String)
+    if node.enum is not None:
+        return st.sampled_from(node.enum)
+    kind = rules.FIELD_FORMATS.get(path)
+    if kind is not None:
+        return _FORMATS[kind]
+    if path in _ID_STRINGS:
+        return _ID_STRINGS[path]
+    if path.endswith("currency"):
+        return st.sampled_from(ACCOUNT_CURRENCY_ORDER)
+    if node.format == "decimal":
+        return st.builds(lambda whole, frac: f"{whole}.{frac}", st.integers(0, 10_000), st.integers(0, 999_999))
+    text = _TEXT
+    if node.max_length is not None and node.max_length < 20:
+        limit = node.max_length
+        text = st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=limit)
+    return text
+
+
+def _integer(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
+    assert isinstance(node, nodes.Integer)
+    if node.format == "unix-time":
+        # A time some hours ahead, read at draw time (the rules compare it with the clock).
+        return st.integers(3 * 3600, 12 * 3600).map(lambda ahead: int(time.time()) + ahead)
+    low, high = _INTEGER_BOUNDS.get(path, _DEFAULT_INTEGERS)
+    return st.integers(low, high)
+
+
+def _number(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
+    return st.integers(0, 1000).map(lambda n: n / 10)
+
+
+def _boolean(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
+    return st.booleans()
+
+
+def _object(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
+    assert isinstance(node, nodes.Object)
+    required: dict[str, Strategy[Any]] = {}
+    optional: dict[str, Strategy[Any]] = {}
+    for key, child in node.properties.items():
+        at = _join(path, key)
+        if isinstance(child, nodes.Removed) or over.get(at) is OMIT:
+            continue
+        (required if key in node.required else optional)[key] = from_node(child, at, over)
+    return st.fixed_dictionaries(required, optional=optional)
+
+
+def _map(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
+    assert isinstance(node, nodes.Map)
+    at = _join(path, "*")
+    if path.endswith("metadata"):
+        return st.dictionaries(_METADATA_KEYS, _METADATA_VALUES, max_size=3)
+    return st.dictionaries(_WORD, from_node(node.values, at, over), max_size=3)
+
+
+def _array(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
+    assert isinstance(node, nodes.Array)
+    limit = min(_ARRAY_SIZES.get(path, _ARRAY_SIZE), rules.ARRAY_LIMITS.get(path, 10**6))
+    items = from_node(node.items, _join(path, "[]"), over)
+    if path in _ARRAY_SIZES and isinstance(node.items, nodes.String) and node.items.enum is not None:
+        # A run of the enum's values from a drawn start (wrapping round): few choices, every value reachable.
+        values = node.items.enum
+        return st.tuples(st.integers(0, len(values) - 1), st.integers(1, limit)).map(
+            lambda pair: [values[(pair[0] + i) % len(values)] for i in range(pair[1])]
+        )
+    unique = isinstance(node.items, nodes.String)
+    return st.lists(items, min_size=1, max_size=limit, unique=unique)
+
+
+def _any_of(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
+    assert isinstance(node, nodes.AnyOf)
+    return st.one_of([from_node(option, path, over) for option in node.options])
+
+
+def _expandable(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
+    # Only answers hold expandable fields: their value is an id.
+    return _id("obj")
+
+
+def _removed(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
+    # A removed parameter has no valid value; objects leave these keys out.
+    return st.nothing()
+
+
+#: One strategy builder per schema node kind (a test holds it to ``nodes.NODE_KINDS``).
+NODE_STRATEGIES: dict[type[nodes.Node], Callable[[nodes.Node, str, Overrides], Strategy[Any]]] = {
+    nodes.String: _string,
+    nodes.Integer: _integer,
+    nodes.Number: _number,
+    nodes.Boolean: _boolean,
+    nodes.Object: _object,
+    nodes.Map: _map,
+    nodes.Array: _array,
+    nodes.AnyOf: _any_of,
+    nodes.Expandable: _expandable,
+    nodes.Removed: _removed,
+}
+
+
+def _at(path: str, overrides: Overrides | None = None) -> Strategy[Any]:
+    return from_node(schema_node(path), path, overrides)
