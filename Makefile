@@ -16,9 +16,9 @@ $(BIN)/pytest: pyproject.toml
 example: $(BIN)/pytest
 	$(BIN)/python -m pytest -q examples
 
-## The project's own tests.
+## The project's own tests, with the plugin's repeatable Hypothesis profile.
 test: $(BIN)/pytest
-	$(BIN)/python -m pytest -q -n 2 tests
+	$(BIN)/python -m pytest -q -n 2 tests --hypothesis-profile checkout-ci
 
 ## ruff and mypy --strict on the package.
 lint: $(BIN)/pytest

@@ -5,9 +5,9 @@ tables in :mod:`pytest_checkout.rules`: one strategy builder per schema node kin
 at a schema path, with the parameters that the cross-field rules tie together (mode, currency, payment methods,
 amounts, mode-only parameters, exclusive pairs) drawn in order inside ``st.composite`` functions.
 
-Parameters that name other objects draw from the ids in :data:`REFERENCES`; :func:`register_references` adds
-those objects to a ``CheckoutFake``, so the fake accepts every example (``validate_create_params`` takes ids on
-trust when it knows no objects).
+Parameters that name other objects draw from the ids in :data:`REFERENCES` and :data:`PRICES`;
+:func:`register_references` adds those objects to a ``CheckoutFake``, so the fake accepts every example
+(``validate_create_params`` takes ids on trust when it knows no objects).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from pytest_checkout.strategies.params import (  # noqa: E402 - after the hook, 
 from pytest_checkout.strategies.walk import (  # noqa: E402 - after the hook, see its docstring
     NODE_STRATEGIES,
     OMIT,
+    PRICES,
     REFERENCES,
     from_node,
     schema_node,
@@ -57,6 +58,7 @@ __all__ = [
     "NODE_STRATEGIES",
     "OMIT",
     "PAYMENT_METHOD_TYPES",
+    "PRICES",
     "REFERENCES",
     "create_params",
     "customer_update",

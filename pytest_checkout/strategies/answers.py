@@ -18,6 +18,7 @@ from pytest_checkout.strategies.walk import (
     _TEXT,
     _WORD,
     OMIT,
+    PRICES,
     REFERENCES,
     ROOT,
     Strategy,
@@ -109,6 +110,8 @@ def register_references(fake: Any) -> None:
     fake.add_customer(id=REFERENCES["customer"], email="jenny@example.com")
     coupon = fake.add_coupon(id=REFERENCES["coupon"], percent_off=10)
     fake.add_promotion_code(id=REFERENCES["promotion_code"], code="STRATEGIES", coupon=coupon["id"])
+    for currency, (price, amount) in PRICES.items():
+        fake.add_price(id=price, currency=currency, unit_amount=amount, product_name=f"Strategies {currency}")
 
 
 def _fresh_fake() -> Any:

@@ -22,24 +22,43 @@ from pytest_checkout.rules.tables import (
 )
 from pytest_checkout.strategies.walk import (
     _ARRAY_SIZE,
+    BOOLEANS,
+    DENSE,
     OMIT,
+    PRICES,
     ROOT,
     Strategy,
     _at,
     from_node,
+    integers,
+    just,
+    object_at,
     schema_node,
 )
+
+#: The unit amount of each price in ``PRICES``, by id.
+_PRICE_AMOUNTS: Mapping[str, int] = {price: amount for price, amount in PRICES.values()}
 
 # -- Rules-aware pieces ----------------------------------------------------------------------------------------
 
 MODES: tuple[str, ...] = tuple(schema_node("mode").enum or ())  # type: ignore[attr-defined]
 PAYMENT_METHOD_TYPES: tuple[str, ...] = tuple(schema_node("payment_method_types[]").enum or ())  # type: ignore[attr-defined]
 _OPTION_KEYS: tuple[str, ...] = tuple(schema_node("payment_method_options").properties)  # type: ignore[attr-defined]
+#: Payment methods with an option object, each drawn first as often as all the others together (see create_params).
+_FOCUS_METHODS: tuple[str, ...] = tuple(m for m in PAYMENT_METHOD_TYPES if m in _OPTION_KEYS)
+_FOCUS_METHOD: Strategy[str | None] = st.sampled_from(_FOCUS_METHODS)
+_FOCUS: Strategy[str | None] = st.one_of(st.none(), _FOCUS_METHOD)
 
 
 def _accepts(method: str, currency: str) -> bool:
     accepted = PAYMENT_METHOD_CURRENCIES.get(method)
     return accepted is None or currency in accepted
+
+
+@functools.cache
+def _currency_of(method: str) -> Strategy[str]:
+    """A currency that ``method`` takes."""
+    return st.sampled_from(_currencies_for([method]))
 
 
 def _currencies_for(methods: list[str]) -> list[str]:
@@ -58,22 +77,21 @@ def price_data(*, currency: str | None = None, recurring: bool | None = None) ->
 def _price_data(currency: str, recurring: bool | None) -> Strategy[dict[str, Any]]:
     path = "line_items[][price_data]"
     variants = []
-    for product, other_product in (("product_data", "product"), ("product", "product_data")):
-        for amount, other_amount in (("unit_amount", "unit_amount_decimal"), ("unit_amount_decimal", "unit_amount")):
+    for product in ("product_data", "product"):
+        for amount in ("unit_amount", "unit_amount_decimal"):
+            # The walk draws the optional rest; the pair chosen here is drawn once, beside it.
             over: dict[str, Any] = {
-                f"{path}[currency]": st.just(currency),
-                f"{path}[{other_product}]": OMIT,
-                f"{path}[{other_amount}]": OMIT,
-                f"{path}[recurring]": OMIT if recurring is not True else _recurring(),
+                f"{path}[currency]": just(currency),
+                f"{path}[product]": OMIT,
+                f"{path}[product_data]": OMIT,
+                f"{path}[unit_amount]": OMIT,
+                f"{path}[unit_amount_decimal]": OMIT,
+                f"{path}[recurring]": _recurring() if recurring is None else OMIT,
             }
-            base = _at(path, over)
             chosen = {product: _at(f"{path}[{product}]"), amount: _at(f"{path}[{amount}]")}
             if recurring:
                 chosen["recurring"] = _recurring()
-            elif recurring is None:
-                chosen = {**chosen}
-                base = _at(path, {**over, f"{path}[recurring]": _recurring()})
-            variants.append(st.tuples(base, st.fixed_dictionaries(chosen)).map(lambda pair: {**pair[0], **pair[1]}))
+            variants.append(object_at(path, over, add=chosen))
     return st.one_of(variants)
 
 
@@ -85,7 +103,7 @@ _INTERVAL_COUNTS = {"day": 365, "week": 52, "month": 12, "year": 1}
 def _recurring() -> Strategy[dict[str, Any]]:
     path = "line_items[][price_data][recurring]"
     variants = [
-        _at(path, {f"{path}[interval]": st.just(interval), f"{path}[interval_count]": st.integers(1, most)})
+        _at(path, {f"{path}[interval]": just(interval), f"{path}[interval_count]": integers(1, most)})
         for interval, most in _INTERVAL_COUNTS.items()
     ]
     return st.one_of(variants)
@@ -95,6 +113,13 @@ def _unit_amount(data: Mapping[str, Any]) -> Decimal:
     if "unit_amount" in data:
         return Decimal(data["unit_amount"])
     return Decimal(data["unit_amount_decimal"])
+
+
+def _item_amount(item: Mapping[str, Any]) -> Decimal:
+    quantity = int(item["quantity"])
+    if "price" in item:
+        return Decimal(_PRICE_AMOUNTS[item["price"]]) * quantity
+    return _unit_amount(item["price_data"]) * quantity
 
 
 def line_items(*, currency: str | None = None, mode: str = "payment") -> Strategy[list[dict[str, Any]]]:
@@ -108,15 +133,20 @@ def line_items(*, currency: str | None = None, mode: str = "payment") -> Strateg
 @functools.cache
 def _line_item(currency: str, recurring: bool) -> Strategy[dict[str, Any]]:
     over: dict[str, Any] = {
-        "line_items[][price_data]": _price_data(currency, recurring),
-        "line_items[][price]": OMIT,  # a price id would need a price the account has
+        "line_items[][price_data]": OMIT,
+        "line_items[][price]": OMIT,
         "line_items[][quantity]": OMIT,
         "line_items[][adjustable_quantity]": _adjustable_quantity(),
     }
-    required = {"price_data": over["line_items[][price_data]"], "quantity": _at("line_items[][quantity]")}
-    return st.tuples(_at("line_items[]", over), st.fixed_dictionaries(required)).map(
-        lambda pair: {**pair[0], **pair[1]}
+    quantity = _at("line_items[][quantity]")
+    with_data = object_at(
+        "line_items[]", over, add={"price_data": _price_data(currency, recurring), "quantity": quantity}
     )
+    if recurring:
+        return with_data  # every recurring price shares one interval: price_data sets it
+    # A one-time price by id: register_references adds it to the fake.
+    with_price = object_at("line_items[]", over, add={"price": just(PRICES[currency][0]), "quantity": quantity})
+    return st.one_of(with_data, with_price)
 
 
 @functools.cache
@@ -128,18 +158,11 @@ def _line_items(currency: str, mode: str) -> Strategy[list[dict[str, Any]]]:
 def _line_items_drawn(draw: st.DrawFn, currency: str, mode: str) -> list[dict[str, Any]]:
     subscription = mode == "subscription"
     first = draw(_line_item(currency, subscription))
-    rest = draw(
-        st.lists(
-            st.one_of(_line_item(currency, False), _line_item(currency, True))
-            if subscription
-            else _line_item(currency, False),
-            max_size=_ARRAY_SIZE - 1,
-        )
-    )
+    rest = draw(_more_line_items(currency, subscription))
     items = [first, *rest]
-    interval = first["price_data"].get("recurring")
+    interval = first["price_data"].get("recurring") if "price_data" in first else None
     for item in items:
-        if "recurring" in item["price_data"]:
+        if "recurring" in item.get("price_data", {}):
             item["price_data"]["recurring"] = interval  # Stripe bills every recurring price on one interval
         adjustable = item.get("adjustable_quantity")
         if isinstance(adjustable, dict) and adjustable.get("enabled"):
@@ -151,15 +174,24 @@ def _line_items_drawn(draw: st.DrawFn, currency: str, mode: str) -> list[dict[st
     return items
 
 
+@functools.cache
+def _more_line_items(currency: str, subscription: bool) -> Strategy[list[dict[str, Any]]]:
+    """The line items after the first: one-time prices, and recurring ones too in a subscription."""
+    item = _line_item(currency, False)
+    if subscription:
+        item = st.one_of(item, _line_item(currency, True))
+    return st.lists(item, max_size=_ARRAY_SIZE - 1)
+
+
 def _reach_minimum(items: list[dict[str, Any]], currency: str) -> None:
     """Raise the first item's unit amount until the total reaches the currency's minimum charge."""
     minimum = MINIMUM_CHARGE.get(currency)
     if minimum is None:
         return
-    total = sum(_unit_amount(item["price_data"]) * item["quantity"] for item in items)
+    total = sum(_item_amount(item) for item in items)
     if total >= minimum:
         return
-    first = items[0]
+    first = items[0]  # a price by id reaches the minimum alone, so the first item has price_data here
     data, quantity = first["price_data"], first["quantity"]
     needed = math.ceil((minimum - total + _unit_amount(data) * quantity) / quantity)
     data.pop("unit_amount_decimal", None)
@@ -170,7 +202,7 @@ def _reach_minimum(items: list[dict[str, Any]], currency: str) -> None:
 @functools.cache
 def _adjustable_quantity() -> Strategy[dict[str, Any]]:
     path = "line_items[][adjustable_quantity]"
-    bounds = st.tuples(st.integers(0, 5), st.integers(1, 20)).map(sorted).filter(lambda b: b[1] >= 1)
+    bounds = st.tuples(integers(0, 5), integers(1, 20)).map(sorted)
     return st.tuples(_at(path), bounds).map(_with_bounds)
 
 
@@ -196,17 +228,31 @@ def shipping_options(*, currency: str | None = None) -> Strategy[list[dict[str, 
 def _shipping_options(currency: str) -> Strategy[list[dict[str, Any]]]:
     base = "shipping_options[][shipping_rate_data]"
     others = [c for c in ACCOUNT_CURRENCY_ORDER if c != currency]
-    over = {
-        f"{base}[fixed_amount][currency]": st.just(currency),
-        f"{base}[fixed_amount][currency_options]": st.dictionaries(
-            st.sampled_from(others), _at(f"{base}[fixed_amount][currency_options][*]"), max_size=2
-        ),
-    }
-    option = st.one_of(
-        st.fixed_dictionaries({"shipping_rate": _at("shipping_options[][shipping_rate]")}),
-        st.fixed_dictionaries({"shipping_rate_data": _at(base, over)}),
+    rates = []
+    for dense in (False, True):
+        # The dense rate has every optional key (delivery estimates, tax behaviour per currency): these deep
+        # values would otherwise turn up a few times in thousands of examples.
+        over: dict[str, Any] = {DENSE: True} if dense else {}
+        over[f"{base}[fixed_amount][currency]"] = just(currency)
+        over[f"{base}[fixed_amount][currency_options]"] = st.dictionaries(
+            st.sampled_from(others),
+            _at(f"{base}[fixed_amount][currency_options][*]", over),
+            min_size=int(dense),
+            max_size=2,
+        )
+        rates.append(
+            object_at(
+                "shipping_options[]",
+                {"shipping_options[][shipping_rate]": OMIT},
+                add={"shipping_rate_data": _at(base, over)},
+            )
+        )
+    by_id = object_at(
+        "shipping_options[]",
+        {"shipping_options[][shipping_rate_data]": OMIT},
+        add={"shipping_rate": _at("shipping_options[][shipping_rate]")},
     )
-    return st.lists(option, min_size=1, max_size=_ARRAY_SIZE)
+    return st.lists(st.one_of(by_id, *rates), min_size=1, max_size=_ARRAY_SIZE)
 
 
 @st.composite
@@ -215,11 +261,18 @@ def customer_update(draw: st.DrawFn) -> dict[str, Any]:
     return draw(_at("customer_update"))
 
 
-@st.composite
 def payment_method_options(
-    draw: st.DrawFn, *, mode: str = "payment", methods: list[str] | None = None, currency: str | None = None
-) -> dict[str, Any]:
+    *, mode: str = "payment", methods: list[str] | None = None, currency: str | None = None
+) -> Strategy[dict[str, Any]]:
     """``payment_method_options`` for ``methods`` (any of them when None), as the rules allow in ``mode``."""
+    return _payment_method_options(mode, methods, currency, None)
+
+
+@st.composite
+def _payment_method_options(
+    draw: st.DrawFn, mode: str, methods: list[str] | None, currency: str | None, focus: str | None
+) -> dict[str, Any]:
+    """As ``payment_method_options``; the option object of ``focus`` (when given) comes with every key."""
     keys = [k for k in _OPTION_KEYS if methods is None or k in methods]
     if not keys:
         return {}
@@ -227,36 +280,53 @@ def payment_method_options(
         chosen = draw(st.lists(st.sampled_from(keys), min_size=1, unique=True, max_size=len(keys)))
     else:
         chosen = keys  # each option object is optional field by field
+    wechat_web = methods is not None and "wechat_pay" in methods
+    # One option object, at even odds, with every optional key below it: the deep enum values (mandate options,
+    # bank transfer address types) turn up in a few thousand examples this way, not once in a million.
+    dense = focus if focus in chosen else draw(st.sampled_from([None, *chosen]))
+    out: dict[str, Any] = {}
+    for key in chosen:
+        if key == "customer_balance":
+            balance_currency = currency if methods is not None and key in methods else None
+            out[key] = draw(_customer_balance(balance_currency, dense=key == dense))
+        else:
+            out[key] = draw(_option(key, mode, wechat_web, dense=key == dense))
+    return out
+
+
+@functools.cache
+def _option(key: str, mode: str, wechat_web: bool, *, dense: bool = False) -> Strategy[dict[str, Any]]:
+    """``payment_method_options[key]`` as the rules allow in ``mode``, built once per (key, mode)."""
     base = "payment_method_options"
-    over: dict[str, Any] = {}
+    over: dict[str, Any] = {DENSE: True} if dense else {}
     if mode != "payment":
         over[f"{base}[card][installments]"] = OMIT
     if mode != "setup":
         over[f"{base}[acss_debit][currency]"] = OMIT
         over[f"{base}[acss_debit][mandate_options][default_for]"] = OMIT
-    if methods is not None and "wechat_pay" in methods:
-        over[f"{base}[wechat_pay][client]"] = st.just("web")
-    out: dict[str, Any] = {}
-    for key in chosen:
-        if key == "customer_balance":
-            out[key] = draw(_customer_balance(currency if methods is not None and key in methods else None))
-        else:
-            out[key] = draw(_at(f"{base}[{key}]", over))
-    return out
+    if wechat_web:
+        over[f"{base}[wechat_pay][client]"] = just("web")
+    return _at(f"{base}[{key}]", over)
 
 
-@st.composite
-def _customer_balance(draw: st.DrawFn, currency: str | None) -> dict[str, Any]:
-    base = "payment_method_options[customer_balance]"
+def _customer_balance(currency: str | None, *, dense: bool = False) -> Strategy[dict[str, Any]]:
     kinds = [k for k, c in BANK_TRANSFER_CURRENCIES.items() if currency is None or c == currency]
-    kind = draw(st.sampled_from(kinds))
-    over: dict[str, Any] = {f"{base}[bank_transfer][type]": st.just(kind)}
+    return st.one_of([_customer_balance_of(kind, dense) for kind in kinds])
+
+
+@functools.cache
+def _customer_balance_of(kind: str, dense: bool) -> Strategy[dict[str, Any]]:
+    base = "payment_method_options[customer_balance]"
+    transfer = f"{base}[bank_transfer]"
+    over: dict[str, Any] = {f"{transfer}[type]": just(kind)}
+    if dense:
+        over[DENSE] = True
     if kind != "eu_bank_transfer":
-        over[f"{base}[bank_transfer][eu_bank_transfer]"] = OMIT
-    found: dict[str, Any] = draw(_at(base, over))
-    if kind == "eu_bank_transfer" and "bank_transfer" in found:
-        found["bank_transfer"].setdefault("eu_bank_transfer", draw(_at(f"{base}[bank_transfer][eu_bank_transfer]")))
-    return found
+        over[f"{transfer}[eu_bank_transfer]"] = OMIT
+    else:
+        # The EU transfer needs its country: always there when ``bank_transfer`` is.
+        over[transfer] = object_at(transfer, over, add={"eu_bank_transfer": _at(f"{transfer}[eu_bank_transfer]")})
+    return _at(base, over)
 
 
 @st.composite
@@ -265,10 +335,24 @@ def _payment_method_types(draw: st.DrawFn, first: str | None = None) -> tuple[li
     then others that take the currency too."""
     if first is None:
         first = draw(st.sampled_from(PAYMENT_METHOD_TYPES))
-    currency = draw(st.sampled_from(_currencies_for([first])))
+    currency = draw(_currency_of(first))
+    return [first, *draw(_more_methods(first, currency))], currency
+
+
+@functools.cache
+def _more_methods(first: str, currency: str) -> Strategy[list[str]]:
+    """Up to two more payment methods besides ``first`` that take ``currency``."""
     others = [m for m in PAYMENT_METHOD_TYPES if m != first and _accepts(m, currency)]
-    extra = draw(st.lists(st.sampled_from(others), max_size=2, unique=True)) if others else []
-    return [first, *extra], currency
+    return st.lists(st.sampled_from(others), max_size=2, unique=True) if others else st.just([])
+
+
+#: Who the customer is: an existing customer, an email, or neither; and whether promotion codes are allowed.
+_WHO_AND_DISCOUNTS = st.sampled_from(
+    [(who, codes) for who in ("neither", "customer", "customer_email") for codes in (False, True)]
+)
+#: Parameters ``create_params`` draws apart from the walk of the root, because they depend on the payment
+#: methods or the currency (whose combinations are too many to build a walk for each).
+_DRAWN_APART = ("payment_method_types", "payment_method_options", "line_items", "shipping_options", "currency")
 
 
 @st.composite
@@ -284,75 +368,48 @@ def create_params(
     ``mode``, ``payment_method_types`` and ``currency`` pin what they name (the others are drawn to fit them).
     """
     chosen_mode = mode or draw(st.sampled_from(MODES))
+    focus: str | None = None
     # Payment methods and the session's currency.
     methods: list[str] | None
     if payment_method_types is not None:
         methods = list(payment_method_types)
         session_currency = currency or draw(st.sampled_from(_currencies_for(methods) or ["usd"]))
-    elif chosen_mode == "setup" or draw(st.booleans()):
+    elif chosen_mode == "setup" or draw(BOOLEANS):
         if currency is not None:
             fits = [m for m in PAYMENT_METHOD_TYPES if _accepts(m, currency)]
             first = draw(st.sampled_from(fits))
-            others = [m for m in fits if m != first]
-            methods = [first, *draw(st.lists(st.sampled_from(others), max_size=2, unique=True))]
+            methods = [first, *draw(_more_methods(first, currency))]
             session_currency = currency
         else:
-            methods, session_currency = draw(_payment_method_types())
+            # Half the time (always in setup mode, which has options of its own) the first method is one with
+            # options, and its options come with every key: the deep values of each option object turn up in a
+            # few thousand examples.
+            focus = draw(_FOCUS_METHOD if chosen_mode == "setup" else _FOCUS)
+            methods, session_currency = draw(_payment_method_types(focus))
     else:
         methods = None
         session_currency = currency or draw(st.sampled_from(ACCOUNT_CURRENCY_ORDER))
+    # Who the customer is, and which of allow_promotion_codes=true and discounts (they exclude each other): one
+    # draw for both.
+    who, promotion_codes = draw(_WHO_AND_DISCOUNTS)
+    params: dict[str, Any] = draw(_root(chosen_mode, who, promotion_codes))
 
-    over: dict[str, Any] = {"mode": st.just(chosen_mode)}
-    for name, allowed in MODE_ONLY.items():
-        if allowed != chosen_mode:
-            over[name] = OMIT
-    over["payment_method_types"] = OMIT if methods is None else st.just(methods)
-    if chosen_mode == "setup":
-        over["line_items"] = OMIT
-        over["shipping_options"] = OMIT
-        over["discounts"] = OMIT
-        has_acss = methods is not None and "acss_debit" in methods
-        over["currency"] = st.just(session_currency) if has_acss and session_currency in ("cad", "usd") else OMIT
-    else:
-        over["line_items"] = line_items(currency=session_currency, mode=chosen_mode)
-        over["currency"] = OMIT  # line items carry the currency
-        over["shipping_options"] = shipping_options(currency=session_currency) if chosen_mode == "payment" else OMIT
-    over["payment_method_options"] = payment_method_options(
-        mode=chosen_mode, methods=methods, currency=session_currency
-    )
-    # Who the customer is: an existing customer, an email, or neither.
-    who = draw(st.sampled_from(["neither", "customer", "customer_email"]))
-    if who != "customer":
-        over["customer"] = OMIT
-        over["customer_update"] = OMIT
-    if who != "customer_email":
-        over["customer_email"] = OMIT
-    if who == "customer":
-        over["customer_creation"] = OMIT
-    # A discount names a coupon or a promotion code, not both.
-    over["discounts[]"] = st.one_of(
-        st.fixed_dictionaries({"coupon": _at("discounts[][coupon]")}),
-        st.fixed_dictionaries({"promotion_code": _at("discounts[][promotion_code]")}),
-    )
-    # allow_promotion_codes=true and discounts exclude each other.
-    if draw(st.booleans()):
-        over["discounts"] = OMIT
-    else:
-        over["allow_promotion_codes"] = st.just(False)
-    over["expires_at"] = st.integers(rules.EXPIRY_WINDOW[0] + 600, rules.EXPIRY_WINDOW[1] - 600).map(
-        lambda ahead: int(time.time()) + ahead
-    )
-    if chosen_mode == "payment":
-        over["payment_intent_data"] = _payment_intent_data()
-    if chosen_mode == "subscription":
-        over["subscription_data"] = _subscription_data()
-    params: dict[str, Any] = draw(from_node(ROOT, "", over))
-    if who != "neither" and who not in params:
-        params[who] = draw(_at(who))
-    if chosen_mode != "setup":
-        params.setdefault("line_items", draw(over["line_items"]))
+    # What depends on the payment methods and the currency.
     if methods is not None:
         params["payment_method_types"] = methods
+    if chosen_mode == "setup":
+        has_acss = methods is not None and "acss_debit" in methods
+        if has_acss and session_currency in ("cad", "usd") and draw(BOOLEANS):
+            params["currency"] = session_currency
+    else:
+        params["line_items"] = draw(line_items(currency=session_currency, mode=chosen_mode))  # line items carry it
+        if chosen_mode == "payment" and draw(BOOLEANS):
+            params["shipping_options"] = draw(shipping_options(currency=session_currency))
+    # Always in setup mode: its payment methods are few, and some options exist only there.
+    if chosen_mode == "setup" or draw(BOOLEANS):
+        options = draw(_payment_method_options(chosen_mode, methods, session_currency, focus))
+        if options:
+            params["payment_method_options"] = options
     if methods is not None and "wechat_pay" in methods:
         options = params.setdefault("payment_method_options", {})
         options.setdefault("wechat_pay", {"client": "web"})
@@ -365,6 +422,45 @@ def create_params(
     return params
 
 
+@functools.cache
+def _root(mode: str, who: str, promotion_codes: bool) -> Strategy[dict[str, Any]]:
+    """The walk of the root for one mode, one kind of customer and one of the discount pair, built once."""
+    over: dict[str, Any] = {name: OMIT for name in _DRAWN_APART}
+    over["mode"] = just(mode)
+    for name, allowed in MODE_ONLY.items():
+        if allowed != mode:
+            over[name] = OMIT
+    if mode == "setup":
+        over["discounts"] = OMIT
+    if who != "customer":
+        over["customer"] = OMIT
+        over["customer_update"] = OMIT
+    if who != "customer_email":
+        over["customer_email"] = OMIT
+    if who == "customer":
+        over["customer_creation"] = OMIT
+    # A discount names a coupon or a promotion code, not both.
+    over["discounts[]"] = st.one_of(
+        st.fixed_dictionaries({"coupon": _at("discounts[][coupon]")}),
+        st.fixed_dictionaries({"promotion_code": _at("discounts[][promotion_code]")}),
+    )
+    if promotion_codes:
+        over["discounts"] = OMIT
+    else:
+        over["allow_promotion_codes"] = just(False)
+    over["expires_at"] = st.integers(rules.EXPIRY_WINDOW[0] + 600, rules.EXPIRY_WINDOW[1] - 600).map(
+        lambda ahead: int(time.time()) + ahead
+    )
+    if mode == "payment":
+        over["payment_intent_data"] = _payment_intent_data()
+    if mode == "subscription":
+        over["subscription_data"] = _subscription_data()
+    if who == "neither":
+        return from_node(ROOT, "", over)
+    # The customer (or their email) is always there when drawn for.
+    return object_at("", over, add={who: _at(who)})
+
+
 def _dig(value: Any, *keys: str) -> Any:
     for key in keys:
         if not isinstance(value, dict):
@@ -373,36 +469,28 @@ def _dig(value: Any, *keys: str) -> Any:
     return value
 
 
-@st.composite
-def _payment_intent_data(draw: st.DrawFn) -> dict[str, Any]:
+@functools.cache
+def _payment_intent_data() -> Strategy[dict[str, Any]]:
     path = "payment_intent_data"
-    over: dict[str, Any] = {}
-    transfer = draw(st.booleans())
-    if not transfer:
-        over[f"{path}[transfer_data]"] = OMIT
-        over[f"{path}[application_fee_amount]"] = OMIT
-    found: dict[str, Any] = draw(_at(path, over))
-    if "application_fee_amount" in found and "transfer_data" not in found:
-        found["transfer_data"] = draw(_at(f"{path}[transfer_data]"))
-    return found
+    # An application fee comes with a transfer (or neither does).
+    plain = _at(path, {f"{path}[transfer_data]": OMIT, f"{path}[application_fee_amount]": OMIT})
+    transferred = object_at(path, add={"transfer_data": _at(f"{path}[transfer_data]")})
+    return st.one_of(plain, transferred)
 
 
-@st.composite
-def _subscription_data(draw: st.DrawFn) -> dict[str, Any]:
+@functools.cache
+def _subscription_data() -> Strategy[dict[str, Any]]:
     path = "subscription_data"
-    over: dict[str, Any] = {
+    common: dict[str, Any] = {
         f"{path}[trial_end]": st.integers(3 * 86400, 30 * 86400).map(lambda ahead: int(time.time()) + ahead),
         f"{path}[application_fee_percent]": st.integers(0, 1000).map(lambda n: n / 10),
         f"{path}[transfer_data][amount_percent]": st.integers(0, 1000).map(lambda n: n / 10),
     }
-    if draw(st.booleans()):
-        over[f"{path}[trial_end]"] = OMIT
-    else:
-        over[f"{path}[trial_period_days]"] = OMIT
-    if draw(st.booleans()):
-        over[f"{path}[transfer_data]"] = OMIT
-        over[f"{path}[application_fee_percent]"] = OMIT
-    found: dict[str, Any] = draw(_at(path, over))
-    if "application_fee_percent" in found and "transfer_data" not in found:
-        found["transfer_data"] = draw(_at(f"{path}[transfer_data]", over))
-    return found
+    variants = []
+    # A trial ends at a time or after some days, not both; an application fee comes with a transfer.
+    for trial in (f"{path}[trial_end]", f"{path}[trial_period_days]"):
+        plain = {**common, trial: OMIT, f"{path}[transfer_data]": OMIT, f"{path}[application_fee_percent]": OMIT}
+        variants.append(_at(path, plain))
+        transferred = {**common, trial: OMIT}
+        variants.append(object_at(path, transferred, add={"transfer_data": _at(f"{path}[transfer_data]", transferred)}))
+    return st.one_of(variants)

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import functools
+import random
 import string
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
 
 from pytest_checkout import rules
-from pytest_checkout.rules.tables import (
-    ACCOUNT_CURRENCY_ORDER,
-)
+from pytest_checkout.rules.tables import ACCOUNT_CURRENCY_ORDER, MINIMUM_CHARGE
 from pytest_checkout.schema import nodes
 from pytest_checkout.versions import DEFAULT
 
 Strategy = st.SearchStrategy
 #: What the walk may be told at a schema path: a strategy to use there, or ``OMIT`` to leave the key out.
 OMIT: Any = object()
+#: An override key (never a schema path) that makes every optional key below the walk's start present.
+DENSE = "<dense>"
 Overrides = Mapping[str, Any]
 
 ROOT: nodes.Object = DEFAULT.create_params
@@ -32,6 +34,13 @@ REFERENCES: Mapping[str, str] = {
     "customer": "cus_strategies",
     "coupon": "coupon_strategies",
     "promotion_code": "promo_strategies",
+}
+
+#: A one-time price in each currency the account takes, as (id, unit amount): line items name them by id. The
+#: amount alone reaches the currency's minimum charge, and three items of ten stay under Stripe's maximum.
+PRICES: Mapping[str, tuple[str, int]] = {
+    currency: (f"price_strategies_{currency}", max(1000, MINIMUM_CHARGE.get(currency, 0)))
+    for currency in ACCOUNT_CURRENCY_ORDER
 }
 
 #: Integer bounds by schema path (Stripe's docs); other integers draw from ``_DEFAULT_INTEGERS``.
@@ -51,35 +60,91 @@ _INTEGER_BOUNDS: Mapping[str, tuple[int, int]] = {
     "payment_intent_data[application_fee_amount]": (1, 50),
 }
 _DEFAULT_INTEGERS = (0, 1000)
-#: Most items an array gets here (Stripe's limits from ``rules.ARRAY_LIMITS`` cap it further).
+#: Most items an array gets here (Stripe's limits from ``rules.ARRAY_LIMITS`` cap it further); arrays of strings
+#: (ids, image URLs, expand paths) get fewer, as each costs a draw and tells little more.
 _ARRAY_SIZE = 3
+_STRING_ARRAY_SIZE = 2
 #: Arrays of enum values that get longer lists, so that each value turns up in a few thousand examples.
 _ARRAY_SIZES: Mapping[str, int] = {"shipping_address_collection[allowed_countries]": 40}
-_TEXT = st.text(alphabet=string.ascii_letters + string.digits + " -_.", min_size=1, max_size=20).filter(
-    lambda s: s.strip() != ""
+# Every draw through ``map``, ``builds`` or ``filter`` costs a layer of Hypothesis's bookkeeping (a filter about
+# five plain draws, a map or builds one more), and a text draw checks each character: the strings here are
+# single draws from pools made once.
+#: ``st.booleans()`` without its wrapper: the same draw (shrinking to False), one layer less per draw.
+BOOLEANS: Strategy[bool] = st.sampled_from((False, True))
+_TEXT_PIECES = (
+    *string.ascii_letters,
+    *string.digits,
+    *" -_.,'&+/%=#[]()!?:;",
+    "é",
+    "ü",
+    "ñ",
+    "ø",
+    "東",
+    "京",
+    "€",
+    "™",
+    "🙂",
 )
+
+
+def _text(chooser: random.Random) -> str:
+    """Up to 20 characters, some an encoder must escape, some outside ASCII; never blank (Stripe refuses it)."""
+    text = "".join(chooser.choices(_TEXT_PIECES, k=chooser.randint(1, 20))).strip()
+    return text or "x"
+
+
 _WORD = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=12)
-_URLS = st.builds(
-    "https://{}.example/{}{}".format,
-    _WORD,
-    _WORD,
-    st.sampled_from(["", "?session_id=" + rules.SESSION_ID_PLACEHOLDER]),
+
+
+#: The value of each strategy made by ``just``, by ``id`` (the strategies are kept in ``_JUST`` so ids stay theirs).
+_CONSTANTS: dict[int, Any] = {}
+_JUST: list[Strategy[Any]] = []
+
+
+def just(value: Any) -> Strategy[Any]:
+    """``st.just(value)``, which ``keyed`` sets without a draw."""
+    strategy = st.just(value)
+    _JUST.append(strategy)
+    _CONSTANTS[id(strategy)] = value
+    return strategy
+
+
+def _pool(make: Callable[[random.Random], str], size: int = 64, *, first: str | None = None) -> Strategy[str]:
+    """One draw from ``size`` distinct strings made once (a fixed seed), shrinking to the first (``first``)."""
+    chooser = random.Random(size)
+    made: dict[str, None] = {} if first is None else {first: None}
+    while len(made) < size:
+        made[make(chooser)] = None
+    return st.sampled_from(list(made))
+
+
+def _token(chooser: random.Random, low: int = 3, high: int = 12) -> str:
+    return "".join(chooser.choices(string.ascii_lowercase + string.digits, k=chooser.randint(low, high)))
+
+
+_TEXT = _pool(_text, 256, first="Item")
+_URLS = _pool(
+    lambda r: (
+        f"https://{_token(r)}.example/{_token(r, 0)}" + r.choice(["", "?session_id=" + rules.SESSION_ID_PLACEHOLDER])
+    ),
+    first="https://shop.example/",
 )
-_EMAILS = st.builds("{}@{}.example".format, _WORD, _WORD)
+_EMAILS = _pool(lambda r: f"{_token(r, 1)}@{_token(r)}.example", first="jenny@shop.example")
 _FORMATS: Mapping[str, Strategy[str]] = {"url": _URLS, "email": _EMAILS}
 
 
+@functools.cache
 def _id(prefix: str) -> Strategy[str]:
-    return st.builds(
-        f"{prefix}_{{}}".format, st.text(alphabet=string.ascii_letters + string.digits, min_size=8, max_size=14)
+    return _pool(
+        lambda r: f"{prefix}_" + "".join(r.choices(string.ascii_letters + string.digits, k=r.randint(8, 14))), 32
     )
 
 
 #: Strings that are ids of some kind, by schema path (the schema says only "string").
 _ID_STRINGS: Mapping[str, Strategy[str]] = {
-    "customer": st.just(REFERENCES["customer"]),
-    "discounts[][coupon]": st.just(REFERENCES["coupon"]),
-    "discounts[][promotion_code]": st.just(REFERENCES["promotion_code"]),
+    "customer": just(REFERENCES["customer"]),
+    "discounts[][coupon]": just(REFERENCES["coupon"]),
+    "discounts[][promotion_code]": just(REFERENCES["promotion_code"]),
     "line_items[][dynamic_tax_rates][]": _id("txr"),
     "line_items[][tax_rates][]": _id("txr"),
     "subscription_data[default_tax_rates][]": _id("txr"),
@@ -90,7 +155,7 @@ _ID_STRINGS: Mapping[str, Strategy[str]] = {
     "payment_intent_data[transfer_data][destination]": _id("acct"),
     "subscription_data[transfer_data][destination]": _id("acct"),
     "line_items[][price_data][product_data][tax_code]": st.sampled_from(["txcd_99999999", "txcd_10000000"]),
-    "shipping_options[][shipping_rate_data][tax_code]": st.just("txcd_92010001"),
+    "shipping_options[][shipping_rate_data][tax_code]": just("txcd_92010001"),
     "payment_method_options[customer_balance][bank_transfer][eu_bank_transfer][country]": st.sampled_from(
         ["BE", "DE", "ES", "FR", "IE", "NL"]
     ),
@@ -98,7 +163,7 @@ _ID_STRINGS: Mapping[str, Strategy[str]] = {
     "expand[]": st.sampled_from(sorted(DEFAULT.session_expandable)),
 }
 
-_METADATA_KEYS = st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=1, max_size=40)
+_METADATA_KEYS = _pool(lambda r: "".join(r.choices(string.ascii_letters + string.digits + "_-", k=r.randint(1, 40))))
 _METADATA_VALUES = st.text(alphabet=string.printable.strip() + " ", max_size=40)
 
 # -- The node walk -------------------------------------------------------------------------------------------
@@ -143,7 +208,7 @@ def from_node(node: nodes.Node, path: str = "", overrides: Overrides | None = No
     if path in over:
         found = over[path]
         return st.nothing() if found is OMIT else found
-    if not any(_under(key, path) for key in over):
+    if DENSE not in over and not any(_under(key, path) for key in over):
         return _plain(path)
     return NODE_STRATEGIES[type(node)](node, path, over)
 
@@ -185,6 +250,14 @@ def _integer(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
         # A time some hours ahead, read at draw time (the rules compare it with the clock).
         return st.integers(3 * 3600, 12 * 3600).map(lambda ahead: int(time.time()) + ahead)
     low, high = _INTEGER_BOUNDS.get(path, _DEFAULT_INTEGERS)
+    return integers(low, high)
+
+
+def integers(low: int, high: int) -> Strategy[int]:
+    """``st.integers(low, high)``; a short range as a ``sampled_from`` (one layer less per draw, shrinking to
+    ``low`` all the same)."""
+    if high - low < 100:
+        return st.sampled_from(range(low, high + 1))
     return st.integers(low, high)
 
 
@@ -193,10 +266,10 @@ def _number(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
 
 
 def _boolean(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
-    return st.booleans()
+    return BOOLEANS
 
 
-def _object(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
+def _object(node: nodes.Node, path: str, over: Overrides, add: Overrides | None = None) -> Strategy[Any]:
     assert isinstance(node, nodes.Object)
     required: dict[str, Strategy[Any]] = {}
     optional: dict[str, Strategy[Any]] = {}
@@ -205,7 +278,81 @@ def _object(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
         if isinstance(child, nodes.Removed) or over.get(at) is OMIT:
             continue
         (required if key in node.required else optional)[key] = from_node(child, at, over)
-    return st.fixed_dictionaries(required, optional=optional)
+    for key, strategy in (add or {}).items():
+        optional.pop(key, None)
+        required[key] = strategy
+    if over.get(DENSE):
+        return keyed({**optional, **required}, {}, at=path)
+    sparse = [key for key in optional if isinstance(node.properties[key], (nodes.Object, nodes.Array, nodes.Map))]
+    return keyed(required, optional, sparse=sparse, at=path)
+
+
+def object_at(path: str, overrides: Overrides | None = None, *, add: Overrides) -> Strategy[dict[str, Any]]:
+    """The walk's object at ``path`` with the keys of ``add`` always there, drawn from the strategies given."""
+    return _object(schema_node(path), path, overrides or {}, add)
+
+
+def keyed(
+    required: Mapping[str, Strategy[Any]],
+    optional: Mapping[str, Strategy[Any]],
+    *,
+    sparse: Collection[str] = (),
+    at: str = "",
+) -> Strategy[dict[str, Any]]:
+    """Dicts with every ``required`` key and a drawn subset of the ``optional`` ones (the object at ``at``).
+
+    ``st.fixed_dictionaries`` spends about three choices per optional key (whether there is one more, which one,
+    and a shuffle of the order); this draws the subset as one bitmask of random bytes and draws every key in one
+    composite, about three times faster on the create params' wide objects (``bench/bench_strategies.py``). Each
+    key is in at odds of three in four; in an object of more than ``_WIDE`` optional keys, those named in
+    ``sparse`` (objects, lists: what costs to draw) at one in four. The bytes shrink towards zero, that is towards
+    the required keys alone. Values made with :func:`just` are set, not drawn.
+    """
+    constants = {key: _CONSTANTS[id(strategy)] for key, strategy in required.items() if id(strategy) in _CONSTANTS}
+    fixed = tuple((key, strategy) for key, strategy in required.items() if key not in constants)
+    maybe = tuple((key, strategy) for key, strategy in optional.items() if not strategy.is_empty)
+    wide = len(maybe) > _WIDE
+    # Two bits a key: a key is in when any bit is set (odds of three in four), or only when both are (one in
+    # four) when it is sparse in a wide object.
+    needed = tuple(_BOTH if wide and key in sparse else _EITHER for key, _ in maybe)
+    size = (len(maybe) * 2 + 7) // 8
+    mask = st.binary(min_size=size, max_size=size) if maybe else None
+    _SHAPES.append(_Shape(tuple(constants.items()), fixed, maybe, needed, mask))
+    # The composite takes the shape's number, not the strategies: its repr (in Hypothesis's reports) stays short.
+    return _keyed(len(_SHAPES) - 1, at or "<object>")
+
+
+#: Objects with more optional keys than this are wide (see ``keyed``).
+_WIDE = 8
+_EITHER, _BOTH = "either", "both"
+
+
+@dataclass(frozen=True)
+class _Shape:
+    constants: tuple[tuple[str, Any], ...]
+    fixed: tuple[tuple[str, Strategy[Any]], ...]
+    maybe: tuple[tuple[str, Strategy[Any]], ...]
+    needed: tuple[str, ...]
+    mask: Strategy[bytes] | None
+
+
+#: Every object shape ``keyed`` has built, by number (built once each: the builders are cached).
+_SHAPES: list[_Shape] = []
+
+
+@st.composite
+def _keyed(draw: st.DrawFn, shape: int, at: str) -> dict[str, Any]:
+    found = _SHAPES[shape]
+    drawn = dict(found.constants)
+    for key, strategy in found.fixed:
+        drawn[key] = draw(strategy)
+    if found.mask is not None:
+        bits = int.from_bytes(draw(found.mask), "little")
+        for index, (key, strategy) in enumerate(found.maybe):
+            pair = bits >> (2 * index) & 3
+            if pair == 3 or (pair and found.needed[index] is _EITHER):
+                drawn[key] = draw(strategy)
+    return drawn
 
 
 def _map(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
@@ -218,12 +365,13 @@ def _map(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
 
 def _array(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
     assert isinstance(node, nodes.Array)
-    limit = min(_ARRAY_SIZES.get(path, _ARRAY_SIZE), rules.ARRAY_LIMITS.get(path, 10**6))
+    default = _STRING_ARRAY_SIZE if isinstance(node.items, nodes.String) else _ARRAY_SIZE
+    limit = min(_ARRAY_SIZES.get(path, default), rules.ARRAY_LIMITS.get(path, 10**6))
     items = from_node(node.items, _join(path, "[]"), over)
     if path in _ARRAY_SIZES and isinstance(node.items, nodes.String) and node.items.enum is not None:
         # A run of the enum's values from a drawn start (wrapping round): few choices, every value reachable.
         values = node.items.enum
-        return st.tuples(st.integers(0, len(values) - 1), st.integers(1, limit)).map(
+        return st.tuples(integers(0, len(values) - 1), integers(1, limit)).map(
             lambda pair: [values[(pair[0] + i) % len(values)] for i in range(pair[1])]
         )
     unique = isinstance(node.items, nodes.String)
