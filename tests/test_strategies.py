@@ -252,3 +252,102 @@ def test_events_of_each_type_are_signed_events(kind: str) -> None:
 @given(st.from_type(types.SessionCreateParams))  # type: ignore[type-abstract]
 def test_from_type_gives_valid_params(params: dict[str, Any]) -> None:
     validate_create_params(params)
+
+
+# -- A strategy per type of the Session client --------------------------------------------------------------
+
+#: The type names of the Session client's params (its documentation page), each with a strategy named after it.
+SEED_TYPES = [
+    "acss_debit",
+    "address",
+    "adjustable_quantity",
+    "affirm",
+    "after_expiration",
+    "afterpay_clearpay",
+    "alipay",
+    "au_becs_debit",
+    "automatic_tax",
+    "bacs_debit",
+    "bancontact",
+    "bank_transfer",
+    "boleto",
+    "card",
+    "consent_collection",
+    "customer_balance",
+    "customer_details",
+    "customer_update",
+    "discounts",
+    "eps",
+    "eu_bank_transfer",
+    "financial_connections",
+    "fixed_amount",
+    "fpx",
+    "giropay",
+    "grabpay",
+    "ideal",
+    "installments",
+    "klarna",
+    "konbini",
+    "line_items",
+    "mandate_options",
+    "maximum",
+    "minimum",
+    "oxxo",
+    "p24",
+    "payment_intent_data",
+    "payment_method_options",
+    "paynow",
+    "phone_number_collection",
+    "pix",
+    "price_data",
+    "product_data",
+    "recovery",
+    "recurring",
+    "sepa_debit",
+    "setup_intent_data",
+    "shipping",
+    "shipping_address_collection",
+    "shipping_options",
+    "shipping_rate_data",
+    "sofort",
+    "subscription_data",
+    "t",
+    "tax_id_collection",
+    "transfer_data",
+    "us_bank_account",
+    "wechat_pay",
+]
+
+
+def test_every_type_of_the_client_has_a_strategy_named_after_it() -> None:
+    assert len(SEED_TYPES) == 58
+    assert set(SEED_TYPES) <= set(strategies.named.names())
+    for name in SEED_TYPES:
+        assert isinstance(getattr(strategies, name)(), st.SearchStrategy), name
+    with pytest.raises(AttributeError, match="no attribute 'no_such_type'"):
+        strategies.no_such_type  # noqa: B018 - the attribute access is the test
+
+
+@pytest.mark.parametrize("name", [n for n in SEED_TYPES if n not in ("t", "customer_details")])
+def test_each_type_strategy_draws_values_valid_at_its_path(name: str) -> None:
+    from pytest_checkout.validation import _structural_problems
+
+    (path, *_) = strategies.named.paths_of(name)
+    node = strategies.schema_node(path)
+
+    @settings(QUIET, max_examples=10)
+    @given(getattr(strategies, name)())
+    def check(value: Any) -> None:
+        problems = _structural_problems(node, value)
+        assert not problems, (path, value, [p.message for p in problems])
+
+    check()
+
+
+def test_a_type_at_more_than_one_path_takes_at() -> None:
+    paths = strategies.named.paths_of("transfer_data")
+    assert paths == ("payment_intent_data[transfer_data]", "subscription_data[transfer_data]")
+    value = find(strategies.transfer_data(at=paths[1]), lambda v: True, settings=settings(QUIET))
+    assert set(value) == {"destination"}
+    with pytest.raises(ValueError, match="does not stand at"):
+        strategies.transfer_data(at="line_items[]")

@@ -12,6 +12,8 @@ Parameters that name other objects draw from the ids in :data:`REFERENCES` and :
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def _hypothesis_setup_hook() -> None:
     """Hypothesis's entry point for third-party strategies: ``st.from_type(SessionCreateParams)`` is valid params.
@@ -27,6 +29,7 @@ def _hypothesis_setup_hook() -> None:
     st.register_type_strategy(types.SessionCreateParams, create_params())
 
 
+from pytest_checkout.strategies import named  # noqa: E402 - after the hook, see its docstring
 from pytest_checkout.strategies.answers import (  # noqa: E402 - after the hook, see its docstring
     events,
     invalid_create_params,
@@ -53,6 +56,18 @@ from pytest_checkout.strategies.walk import (  # noqa: E402 - after the hook, se
     schema_node,
 )
 
+
+def __getattr__(name: str) -> Any:
+    """``acss_debit()``, ``recovery()``...: a strategy per type of the params, named after it (see ``named``)."""
+    import functools
+
+    if name in named.names():
+        strategy = functools.partial(named.of_type, name)
+        functools.update_wrapper(strategy, named.of_type)
+        return strategy
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "MODES",
     "NODE_STRATEGIES",
@@ -67,6 +82,7 @@ __all__ = [
     "invalid_create_params",
     "line_items",
     "line_items_lists",
+    "named",
     "payment_method_options",
     "price_data",
     "register_references",
