@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: example test lint schema bench cassettes
+.PHONY: example test lint docs schema bench cassettes
 
 $(BIN)/pytest: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(BIN)/pytest: pyproject.toml
 
 ## The main job: the example application's test suite, on the fake (no Stripe account needed).
 example: $(BIN)/pytest
-	$(BIN)/python -m pytest -q examples
+	$(BIN)/python -m pytest -q -n 2 examples
 
 ## The project's own tests, with the plugin's repeatable Hypothesis profile.
 test: $(BIN)/pytest
@@ -25,6 +25,10 @@ lint: $(BIN)/pytest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict pytest_checkout
+
+## The documentation, built strictly (a broken link or a page missing from the nav fails it) into site/.
+docs: $(BIN)/pytest
+	$(BIN)/mkdocs build --strict --quiet
 
 ## Regenerate the schema modules from Stripe's spec (SPEC=path/to/spec3.yaml).
 SPEC ?= ../shared/reference/stripe-openapi-2022-08-01/spec3.yaml

@@ -51,12 +51,23 @@ def _port(text: str) -> int:
     return port
 
 
+def _version() -> str:
+    """The installed distribution's version (``pyproject.toml``), or "unknown" when run from an uninstalled tree."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pytest-checkout")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m pytest_checkout``."""
     parser = argparse.ArgumentParser(
         prog="python -m pytest_checkout",
         description=f"pytest-checkout: a fake of Stripe Checkout Sessions (API {API_VERSION}).",
     )
+    parser.add_argument("--version", action="version", version=f"pytest-checkout {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     serve_parser = commands.add_parser(
         "serve",

@@ -218,7 +218,7 @@ def test_the_top_level_exports_the_fake_not_its_http_internals():
 
 
 def test_the_suites_guard_refuses_the_network():
-    # tests/conftest.py guards every test: a request the fake did not answer fails instead of leaving.
+    # The top-level conftest.py guards every test: a request the fake did not answer fails instead of leaving.
     import socket
 
     with pytest.raises(OSError, match="test guard"):
