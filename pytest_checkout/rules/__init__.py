@@ -1,6 +1,6 @@
 """Stripe's rules across fields of a Checkout Session request, one small function each, in a registry.
 
-Each rule follows a row of ``RULES.md`` (the project's notes on how Stripe behaves) and says how sure we are:
+Each rule states one behaviour of Stripe's and says how sure we are of it:
 ``seen`` (the message was captured from the live API), ``docs``, or ``guess`` (nobody has shown Stripe's
 answer; the wording here is the most plausible one and is unverified against live Stripe).
 
