@@ -93,3 +93,18 @@ def test_a_cart_below_the_minimum_is_refused_by_stripe(checkout_fake, shop):
     with pytest.raises(stripe.InvalidRequestError) as caught:
         shop.start_checkout(Order("o7", [("Sticker", 20, 1)]))
     assert caught.value.user_message == "The Checkout Session's total amount due must add up to at least €0.50 eur"
+
+
+def test_a_settled_payment_delivered_before_the_completion_stays_paid(checkout_fake, shop, checkout_webhook_secret):
+    # Stripe does not promise the order of events: the money's event may arrive before the completion's.
+    shop.start_checkout(Order("o8", [("Desk", 25000, 1)]))
+    session_id = shop.orders["o8"].checkout_session
+    checkout_fake.complete(session_id, payment_method_type="sepa_debit", async_payment=True)
+    checkout_fake.settle_async_payment(session_id, succeeded=True)
+    assert [e.type for e in checkout_fake.events] == [
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+    ]
+    for event in reversed(checkout_fake.events):
+        assert checkout_fake.webhook_request(event, checkout_webhook_secret).post_to(shop.webhook_app).status == 200
+    assert shop.orders["o8"].status == "paid"

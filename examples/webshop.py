@@ -77,8 +77,10 @@ class Shop:
         if order is None:
             return
         if event.type == "checkout.session.completed":
-            # Delayed methods (SEPA debit) complete the session unpaid; the money arrives with a later event.
-            order.status = "paid" if session["payment_status"] == "paid" else "awaiting_payment"
+            # Delayed methods (SEPA debit) complete the session unpaid; the money arrives with a later event, which
+            # Stripe may deliver first: an unpaid completion never undoes what the money's event decided.
+            if session["payment_status"] == "paid":
+                order.status = "paid"
         elif event.type == "checkout.session.async_payment_succeeded":
             order.status = "paid"
         elif event.type == "checkout.session.async_payment_failed":

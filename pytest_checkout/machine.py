@@ -240,13 +240,23 @@ class CheckoutMachine(RuleBasedStateMachine):
         assert session.expires_at == expected_expiry, (session.expires_at, expected_expiry)
         mode = params["mode"]
         assert session.mode == mode
+        return self.track(session)
+
+    def track(self, session: Any) -> str:
+        """Take a session the application created (through :attr:`client`) into the machine's model; returns its
+        id. A subclass's rule that starts a checkout the application's way returns this, with
+        ``target=CheckoutMachine.sessions``, so the other rules (complete, expire, deliver...) reach it."""
+        mode = session["mode"]
         payment_status = "no_payment_required" if mode == "setup" else "unpaid"
-        assert session.payment_status == payment_status
-        assert session.id not in self.expected, f"the fake gave an id twice: {session.id}"
-        self.expected[session.id] = ExpectedSession(session.id, mode, session.expires_at, payment_status=payment_status)
-        self.created.append(session.id)
-        self._check_line_items(session.id)
-        return session.id
+        assert session["status"] == "open"
+        assert session["payment_status"] == payment_status
+        assert session["id"] not in self.expected, f"the fake gave an id twice: {session['id']}"
+        self.expected[session["id"]] = ExpectedSession(
+            session["id"], mode, session["expires_at"], payment_status=payment_status
+        )
+        self.created.append(session["id"])
+        self._check_line_items(session["id"])
+        return str(session["id"])
 
     @rule(session_id=sessions)
     def retrieve(self, session_id: str) -> None:
