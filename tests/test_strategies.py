@@ -361,3 +361,26 @@ def test_a_type_at_more_than_one_path_takes_at() -> None:
     assert set(value) == {"destination"}
     with pytest.raises(ValueError, match="does not stand at"):
         strategies.transfer_data(at="line_items[]")
+
+
+def test_every_nested_typed_dict_says_its_path() -> None:
+    found = strategies.typed_dict_paths()
+    assert len(found) >= 59  # every nested TypedDict of the live create params
+    assert found[types.SessionCreateParamsLineItem] == "line_items[]"
+
+
+@pytest.mark.parametrize("cls", list(strategies.typed_dict_paths()), ids=lambda cls: cls.__name__)
+def test_from_type_of_each_nested_typed_dict_gives_valid_values(cls: type) -> None:
+    from pytest_checkout.validation import _structural_problems
+
+    path = strategies.typed_dict_paths()[cls]
+    node = strategies.schema_node(path)
+
+    @settings(QUIET, max_examples=5)
+    @given(st.from_type(cls))
+    def check(value: Any) -> None:
+        assert isinstance(value, dict), value
+        problems = _structural_problems(node, value)
+        assert not problems, (path, value, [p.message for p in problems])
+
+    check()

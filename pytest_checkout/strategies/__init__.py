@@ -12,21 +12,83 @@ Parameters that name other objects draw from the ids in :data:`REFERENCES` and :
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
 def _hypothesis_setup_hook() -> None:
-    """Hypothesis's entry point for third-party strategies: ``st.from_type(SessionCreateParams)`` is valid params.
+    """Hypothesis's entry point for third-party strategies: ``st.from_type(SessionCreateParams)`` is valid params,
+    and ``st.from_type`` of each nested TypedDict (``SessionCreateParamsLineItem``...) valid values at its path.
 
-    Defined before anything is imported: Hypothesis may load this module through the entry point while it is
-    itself being imported.
+    Defined before anything is imported, and importing nothing that imports Hypothesis: Hypothesis may load this
+    module through the entry point while it is itself being imported. The strategies are deferred until drawn.
     """
     from hypothesis import strategies as st
 
-    from pytest_checkout.strategies.params import create_params
     from pytest_checkout.versions import types
 
-    st.register_type_strategy(types.SessionCreateParams, create_params())
+    st.register_type_strategy(types.SessionCreateParams, st.deferred(_create_params))
+    for cls, path in typed_dict_paths().items():
+        st.register_type_strategy(cls, st.deferred(_at_path(path)))
+
+
+def typed_dict_paths() -> dict[type, str]:
+    """Each nested TypedDict of the create params (``SessionCreateParamsLineItem``...), with its schema path, read
+    from the docstring the generator writes ("Parameters at ``path``.")."""
+    import re
+
+    from typing_extensions import is_typeddict
+
+    from pytest_checkout.versions import types
+
+    found: dict[type, str] = {}
+    for name in dir(types):
+        cls = getattr(types, name)
+        if not name.startswith("SessionCreateParams") or name == "SessionCreateParams" or not is_typeddict(cls):
+            continue
+        match = re.search(r"Parameters at ``([^`]*)``\.", cls.__doc__ or "")
+        if match is None:
+            raise RuntimeError(f"{name} does not say its schema path; regenerate the types module")
+        if _live(match.group(1)):
+            found[cls] = match.group(1)
+    return found
+
+
+def _live(path: str) -> bool:
+    """Whether ``path`` is a parameter of today's schema (not one that a later version removed)."""
+    from pytest_checkout.schema import nodes
+    from pytest_checkout.versions import DEFAULT
+
+    node: nodes.Node = DEFAULT.create_params
+    for step in path.replace("]", "").split("["):
+        if isinstance(node, nodes.Removed):
+            return False
+        if step == "":
+            node = node.items if isinstance(node, nodes.Array) else node
+        elif step == "*":
+            node = node.values if isinstance(node, nodes.Map) else node
+        elif isinstance(node, nodes.Object) and step in node.properties:
+            node = node.properties[step]
+        else:
+            return False
+    return not isinstance(node, nodes.Removed)
+
+
+def _create_params() -> Any:
+    from pytest_checkout.strategies.params import create_params
+
+    return create_params()
+
+
+def _at_path(path: str) -> Callable[[], Any]:
+    """The definition ``st.deferred`` takes (a plain function) of the strategy at ``path``."""
+
+    def definition() -> Any:
+        from pytest_checkout.strategies.named import at_path
+
+        return at_path(path)
+
+    return definition
 
 
 from pytest_checkout.strategies import named  # noqa: E402 - after the hook, see its docstring
@@ -89,4 +151,5 @@ __all__ = [
     "schema_node",
     "sessions",
     "shipping_options",
+    "typed_dict_paths",
 ]

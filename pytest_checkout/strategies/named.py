@@ -92,4 +92,19 @@ def of_type(name: str, *, at: str | None = None) -> Strategy[Any]:
     return _at(at or paths[0])
 
 
-__all__ = ["names", "of_type", "paths_of"]
+def at_path(path: str) -> Strategy[Any]:
+    """Valid values at a schema path of the create params, with the rules where ``params`` has them."""
+    from pytest_checkout.strategies import params
+
+    ruled: Mapping[str, Callable[[], Strategy[Any]]] = {
+        "line_items[]": lambda: params.line_items().map(lambda items: items[0]),
+        "line_items[][price_data]": params.price_data,
+        "shipping_options[]": lambda: params.shipping_options().map(lambda options: options[0]),
+        "payment_method_options": params.payment_method_options,
+        "customer_update": params.customer_update,
+    }
+    made = ruled.get(path)
+    return made() if made is not None else _at(path)
+
+
+__all__ = ["at_path", "names", "of_type", "paths_of"]
