@@ -316,12 +316,16 @@ def keyed(
     # four) when it is sparse in a wide object.
     needed = tuple(_BOTH if wide and key in sparse else _EITHER for key, _ in maybe)
     size = (len(maybe) * 2 + 7) // 8
-    mask = st.binary(min_size=size, max_size=size) if maybe else None
+    # One byte of mask (four keys) is a sampled_from of the 256 values: the same draw, one layer less.
+    mask: Strategy[Any] | None = None
+    if maybe:
+        mask = _BYTE if size == 1 else st.binary(min_size=size, max_size=size)
     _SHAPES.append(_Shape(tuple(constants.items()), fixed, maybe, needed, mask))
     # The composite takes the shape's number, not the strategies: its repr (in Hypothesis's reports) stays short.
     return _keyed(len(_SHAPES) - 1, at or "<object>")
 
 
+_BYTE: Strategy[int] = st.sampled_from(range(256))
 #: Objects with more optional keys than this are wide (see ``keyed``).
 _WIDE = 8
 _EITHER, _BOTH = "either", "both"
@@ -333,7 +337,7 @@ class _Shape:
     fixed: tuple[tuple[str, Strategy[Any]], ...]
     maybe: tuple[tuple[str, Strategy[Any]], ...]
     needed: tuple[str, ...]
-    mask: Strategy[bytes] | None
+    mask: Strategy[Any] | None  # an int (one byte) or bytes
 
 
 #: Every object shape ``keyed`` has built, by number (built once each: the builders are cached).
@@ -347,7 +351,8 @@ def _keyed(draw: st.DrawFn, shape: int, at: str) -> dict[str, Any]:
     for key, strategy in found.fixed:
         drawn[key] = draw(strategy)
     if found.mask is not None:
-        bits = int.from_bytes(draw(found.mask), "little")
+        drawn_mask = draw(found.mask)
+        bits = drawn_mask if isinstance(drawn_mask, int) else int.from_bytes(drawn_mask, "little")
         for index, (key, strategy) in enumerate(found.maybe):
             pair = bits >> (2 * index) & 3
             if pair == 3 or (pair and found.needed[index] is _EITHER):
