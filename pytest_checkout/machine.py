@@ -143,7 +143,8 @@ class CheckoutMachine(RuleBasedStateMachine):
 
     - :meth:`webhook_target`: where deliveries go (a WSGI app, a test client or ``handler(body, headers)``);
       ``None``, the default, collects the signed requests in :attr:`received`.
-    - :attr:`webhook_path`, :attr:`webhook_secret`, :attr:`api_key`, :attr:`seed`, :attr:`start_time`.
+    - :attr:`webhook_path`, :attr:`webhook_secret`, :attr:`api_key`, :attr:`seed`, :attr:`start_time`, and
+      :attr:`activate` for an application that calls Stripe with a client of its own.
     - :meth:`create_params`: the strategy of create params.
     - :meth:`check_delivery`: what each delivery's answer must be (default: a 2xx when it has a status).
     - invariants: plain ``@invariant()`` methods in the subclass; :attr:`fake`, :attr:`client`,
@@ -156,14 +157,24 @@ class CheckoutMachine(RuleBasedStateMachine):
     seed: int | str = 0
     #: The fake's clock at the start of each run (Unix seconds); fixed, so runs replay exactly.
     start_time: int = 1_700_000_000
+    #: Activate each run's fake on every road into Stripe (as ``mock_checkout`` does), so that application code
+    #: calling Stripe with a client of its own reaches it; deactivated at the run's teardown.
+    activate: bool = False
 
     sessions = Bundle("sessions")
 
     def __init__(self) -> None:
         super().__init__()
+        from pytest_checkout.fake.mock import mock_checkout
         from pytest_checkout.fake.transports.sdk_client import CheckoutHTTPClient
 
-        self.fake = CheckoutFake(seed=self.seed, now=self.start_time)
+        self._mock: mock_checkout | None = None
+        self.fake: CheckoutFake
+        if self.activate:
+            self._mock = mock_checkout(seed=self.seed, now=self.start_time)
+            self.fake = self._mock.start()
+        else:
+            self.fake = CheckoutFake(seed=self.seed, now=self.start_time)
         self.client = stripe.StripeClient(
             self.api_key,
             http_client=CheckoutHTTPClient(self.fake),
@@ -425,6 +436,8 @@ class CheckoutMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         note(f"{len(self.created)} sessions, {len(self.fake.events)} events, {len(self.deliveries)} deliveries")
+        if self._mock is not None:
+            self._mock.stop()
 
     # -- internals ------------------------------------------------------------------------------------------------
 

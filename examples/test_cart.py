@@ -15,7 +15,7 @@ import responses
 from pytest_checkout import Client, InvalidRequestError, check_create_params, decode, validate_create_params
 from pytest_checkout.schema.v2022_08_01 import CREATE_PARAMS
 
-from .shop import CartLine, checkout_params, start_checkout
+from .cart import CartLine, checkout_params, start_checkout
 
 CART = [CartLine("T-shirt", 2000, 2), CartLine("Socks", 500, 1)]
 
