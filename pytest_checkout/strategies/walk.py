@@ -140,6 +140,19 @@ def _id(prefix: str) -> Strategy[str]:
     )
 
 
+def _answer_enum(*keys: str) -> tuple[str, ...]:
+    """The enum of a field of the session object (the answer's schema), at ``keys``."""
+    node: nodes.Node = DEFAULT.checkout_session
+    for key in keys:
+        while isinstance(node, nodes.AnyOf):
+            node = node.options[0]
+        assert isinstance(node, nodes.Object), keys
+        node = node.properties[key]
+    assert isinstance(node, nodes.String), keys
+    assert node.enum is not None, keys
+    return node.enum
+
+
 #: Strings that are ids of some kind, by schema path (the schema says only "string").
 _ID_STRINGS: Mapping[str, Strategy[str]] = {
     "customer": just(REFERENCES["customer"]),
@@ -156,8 +169,9 @@ _ID_STRINGS: Mapping[str, Strategy[str]] = {
     "subscription_data[transfer_data][destination]": _id("acct"),
     "line_items[][price_data][product_data][tax_code]": st.sampled_from(["txcd_99999999", "txcd_10000000"]),
     "shipping_options[][shipping_rate_data][tax_code]": just("txcd_92010001"),
+    # The create param is a plain string; the session's answer lists the countries it can hold.
     "payment_method_options[customer_balance][bank_transfer][eu_bank_transfer][country]": st.sampled_from(
-        ["BE", "DE", "ES", "FR", "IE", "NL"]
+        _answer_enum("payment_method_options", "customer_balance", "bank_transfer", "eu_bank_transfer", "country")
     ),
     "payment_intent_data[shipping][address][country]": st.sampled_from(["US", "GB", "DE", "FR", "JP"]),
     "expand[]": st.sampled_from(sorted(DEFAULT.session_expandable)),
