@@ -5,7 +5,7 @@ The real API is out of reach where this project is built, so its cassettes are r
 the way a user records live Stripe: ``STRIPE_API_BASE`` points at the server, ``STRIPE_API_KEY`` is a test key
 (made up here, and scrubbed from the files), and the replay tests run once with ``--checkout-record-mode``.
 
-    python scripts/record_cassettes.py            # rewrite every cassette of tests/test_cassettes_replay.py
+    python scripts/record_cassettes.py   # rewrite the cassettes of tests/test_cassettes_replay.py and of the shop
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def main() -> int:
             "-p",
             "no:cacheprovider",
             "tests/test_cassettes_replay.py",
+            "examples/shop/test_shop_cassettes.py",
             "--checkout-record-mode=rewrite",
         ]
         return subprocess.call(command, cwd=ROOT, env=env)

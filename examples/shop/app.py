@@ -30,9 +30,11 @@ def create_app(
     database: str | None = None,
     stripe_api_key: str | None = None,
     webhook_secret: str | None = None,
+    stripe_api_base: str | None = None,
     base_url: str = "http://localhost:5000",
 ) -> Flask:
-    """The application; each argument defaults to its environment variable (``SHOP_DATABASE``, ...)."""
+    """The application; each argument defaults to its environment variable (``SHOP_DATABASE``,
+    ``STRIPE_API_KEY``, ``STRIPE_WEBHOOK_SECRET``, ``STRIPE_API_BASE``: Stripe's own API unless set)."""
     app = Flask(__name__)
     app.config.update(
         DATABASE=database or os.environ.get("SHOP_DATABASE", "shop.sqlite3"),
@@ -40,7 +42,10 @@ def create_app(
         BASE_URL=base_url,
     )
     # The official SDK, as an application uses it: its own client, Stripe's default HTTP library.
-    client = stripe.StripeClient(stripe_api_key or os.environ.get("STRIPE_API_KEY", ""))
+    api_base = stripe_api_base or os.environ.get("STRIPE_API_BASE") or "https://api.stripe.com"
+    client = stripe.StripeClient(
+        stripe_api_key or os.environ.get("STRIPE_API_KEY", ""), base_addresses={"api": api_base}
+    )
 
     def database_connection() -> sqlite3.Connection:
         if "db" not in g:
@@ -71,7 +76,7 @@ def create_app(
             abort(400, "the cart is empty")
         recurring = {p.interval for p, _ in lines} - {None}
         email = request.form.get("email") or None
-        order_id = db.new_order(connection, email, [(p.id, q) for p, q in lines])
+        order_id, token = db.new_order(connection, email, [(p.id, q) for p, q in lines])
         base = app.config["BASE_URL"]
         params: dict[str, Any] = {
             "mode": "subscription" if recurring else "payment",
@@ -99,7 +104,7 @@ def create_app(
         try:
             session = client.v1.checkout.sessions.create(
                 params=params,  # type: ignore[arg-type]
-                options={"idempotency_key": f"shop-order-{order_id}"},
+                options={"idempotency_key": f"shop-order-{token}"},
             )
         except stripe.InvalidRequestError as error:
             db.set_status(connection, order_id, "refused")
@@ -117,12 +122,15 @@ def create_app(
         return jsonify({"order": order.id, "status": order.status, "payment_status": session.payment_status})
 
     @app.post("/orders/<int:order_id>/cancel")
-    def cancel(order_id: int) -> Response:
+    def cancel(order_id: int) -> Any:
         """The customer gives up: expire the session so it can no longer be paid (the webhook cancels the order)."""
         order = db.order(database_connection(), order_id)
         if order is None or order.checkout_session is None:
             abort(404)
-        session = client.v1.checkout.sessions.expire(order.checkout_session)
+        try:
+            session = client.v1.checkout.sessions.expire(order.checkout_session)
+        except stripe.InvalidRequestError as error:  # paid, or expired already: Stripe says which
+            return jsonify({"error": error.user_message}), 409
         return jsonify({"order": order.id, "session_status": session.status})
 
     @app.get("/orders")

@@ -38,7 +38,7 @@ def create_async_app(
             if not lines:
                 return JSONResponse({"error": "the cart is empty"}, status_code=400)
             email = form.get("email") or None
-            order_id = db.new_order(connection, email, [(p.id, q) for p, q in lines])
+            order_id, token = db.new_order(connection, email, [(p.id, q) for p, q in lines])
             params: dict[str, Any] = {
                 "mode": "subscription" if any(p.interval for p, _ in lines) else "payment",
                 "success_url": f"{base_url}/success?session_id={{CHECKOUT_SESSION_ID}}",
@@ -63,7 +63,7 @@ def create_async_app(
             try:
                 session = await client.v1.checkout.sessions.create_async(
                     params=params,  # type: ignore[arg-type]
-                    options={"idempotency_key": f"shop-order-{order_id}"},
+                    options={"idempotency_key": f"shop-order-{token}"},
                 )
             except stripe.InvalidRequestError as error:
                 db.set_status(connection, order_id, "refused")

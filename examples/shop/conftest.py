@@ -13,9 +13,15 @@ def database(tmp_path):
 
 
 @pytest.fixture
-def app(checkout_fake, checkout_api_key, checkout_webhook_secret, database):
+def app(checkout_fake, checkout_api_key, checkout_api_base, checkout_webhook_secret, database):
     # checkout_fake is active for the whole test: the app's own StripeClient (requests underneath) reaches it.
-    return create_app(database=database, stripe_api_key=checkout_api_key, webhook_secret=checkout_webhook_secret)
+    # Under @pytest.mark.checkout_cassette the cassette answers instead, at the base it was recorded against.
+    return create_app(
+        database=database,
+        stripe_api_key=checkout_api_key,
+        stripe_api_base=checkout_api_base,
+        webhook_secret=checkout_webhook_secret,
+    )
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ CREATE TABLE IF NOT EXISTS products (
 );
 CREATE TABLE IF NOT EXISTS orders (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- The order's own random key: ids restart with a fresh database, Stripe's idempotency keys live a day.
+    token TEXT NOT NULL UNIQUE,
     email TEXT,
     status TEXT NOT NULL,  -- awaiting_payment -> paid | payment_failed | cancelled
     checkout_session TEXT UNIQUE,
@@ -71,15 +74,18 @@ def product(db: sqlite3.Connection, product_id: str) -> Product | None:
     return Product(*row) if row else None
 
 
-def new_order(db: sqlite3.Connection, email: str | None, lines: list[tuple[str, int]]) -> int:
+def new_order(db: sqlite3.Connection, email: str | None, lines: list[tuple[str, int]]) -> tuple[int, str]:
+    """A new order awaiting payment: its id, and its token (for the idempotency key of its Checkout Session)."""
+    token = secrets.token_hex(12)
     cursor = db.execute(
-        "INSERT INTO orders (email, status, created) VALUES (?, 'awaiting_payment', ?)", (email, time.time())
+        "INSERT INTO orders (token, email, status, created) VALUES (?, ?, 'awaiting_payment', ?)",
+        (token, email, time.time()),
     )
     order_id = int(cursor.lastrowid or 0)
     db.executemany(
         "INSERT INTO order_lines VALUES (?, ?, ?)", [(order_id, product_id, quantity) for product_id, quantity in lines]
     )
-    return order_id
+    return order_id, token
 
 
 def attach_session(db: sqlite3.Connection, order_id: int, session_id: str, amount_total: int | None) -> None:

@@ -35,7 +35,8 @@ def test_the_async_view_creates_the_session_through_httpx(checkout_fake, checkou
     assert answer.headers["location"].startswith("https://checkout.stripe.com/c/pay/cs_test_")
     (request,) = checkout_fake.requests
     assert (request.method, request.path) == ("POST", "/v1/checkout/sessions")
-    assert request.idempotency_key == "shop-order-1"
+    (token,) = sqlite3.connect(database).execute("SELECT token FROM orders").fetchone()
+    assert request.idempotency_key == f"shop-order-{token}"
     (session,) = checkout_fake.sessions.values()
     assert (session.amount_total, session.customer_email) == (2000, "jenny@example.com")
     (row,) = sqlite3.connect(database).execute("SELECT checkout_session, status FROM orders").fetchall()
