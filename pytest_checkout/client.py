@@ -1,6 +1,6 @@
 """A typed client for Stripe's Checkout Sessions API, version 2022-08-01.
 
-It mirrors the seed's five functions, client first::
+It offers the API's five operations as functions that take the client first::
 
     client = Client("sk_test_...")
     session = Session.create(client, {"mode": "payment", "success_url": ..., "cancel_url": ..., ...})
@@ -300,7 +300,7 @@ def _pager(
 class Session(types.Session):
     """A Checkout Session (``checkout.session``), with the five operations of the API as classmethods.
 
-    Each takes the ``Client`` first, as the seed's functions do.
+    Each takes the ``Client`` first.
     """
 
     # Spelled out (rather than inherited) so the expanded ``line_items`` and ``list_line_items`` provably

@@ -178,7 +178,7 @@ def checkout_api_base(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def checkout_client(request: pytest.FixtureRequest, checkout_api_key: str, checkout_api_base: str) -> Iterator[Client]:
-    """The seed's Session client, bound to ``checkout_fake`` (or, under a cassette, to the cassette)."""
+    """The typed Session client (``pytest_checkout.Client``), bound to ``checkout_fake`` (or to the cassette)."""
     if not _on_cassette(request):
         request.getfixturevalue("checkout_fake")
     with Client(checkout_api_key, api_base=checkout_api_base) as client:

@@ -1,7 +1,7 @@
 """The registry of Stripe API versions this package models: the only importer of ``schema/v*`` modules.
 
 Everything else (the client, validation, rules, the fake, the plugin, the command line) asks this module for a
-version's schema: ``get("2022-08-01")``, ``resolve(stripe_version_header)``, or ``DEFAULT`` for the seed's.
+version's schema: ``get("2022-08-01")``, ``resolve(stripe_version_header)``, or ``DEFAULT`` for the default one.
 Adding a version means generating its modules, registering it here with ``ApiVersion.from_module`` and
 gating the rules that differ (``ApiVersion.gates``); docs/contributing.md walks through it.
 
@@ -114,7 +114,7 @@ def register(version: ApiVersion) -> ApiVersion:
     return version
 
 
-#: The seed's version, the one answered when a request pins none (or one not modelled).
+#: The default version (2022-08-01), the one answered when a request pins none (or one not modelled).
 DEFAULT: ApiVersion = register(ApiVersion.from_module(_v2022_08_01))
 #: Its name.
 API_VERSION: str = DEFAULT.name
