@@ -121,6 +121,14 @@ def create_app(
         # The order's status comes from the webhook; the page only says what Stripe says so far.
         return jsonify({"order": order.id, "status": order.status, "payment_status": session.payment_status})
 
+    @app.get("/cancel")
+    def cancelled() -> Response:
+        """Where Stripe sends a customer who leaves the payment page: the order waits until it expires."""
+        order = db.order(database_connection(), int(request.args.get("order", "0") or 0))
+        if order is None:
+            abort(404)
+        return jsonify({"order": order.id, "status": order.status, "cancel": f"/orders/{order.id}/cancel"})
+
     @app.post("/orders/<int:order_id>/cancel")
     def cancel(order_id: int) -> Any:
         """The customer gives up: expire the session so it can no longer be paid (the webhook cancels the order)."""

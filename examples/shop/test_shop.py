@@ -87,7 +87,10 @@ def test_cancelling_expires_the_session_and_cancels_the_order(
 ):
     buy(browser, mug=1)
     order = the_order(database)
-    assert browser.post(f"/orders/{order.id}/cancel").get_json()["session_status"] == "expired"
+    session = checkout_fake.sessions[order.checkout_session]
+    page = browser.get(session.cancel_url.removeprefix("http://localhost:5000")).get_json()  # back from Stripe
+    assert page == {"order": order.id, "status": "awaiting_payment", "cancel": f"/orders/{order.id}/cancel"}
+    assert browser.post(page["cancel"]).get_json()["session_status"] == "expired"
     checkout_fake.deliver(browser, secret=checkout_webhook_secret, path=WEBHOOK)
     assert the_order(database).status == "cancelled"
     with pytest.raises(ValueError, match="expired"):
