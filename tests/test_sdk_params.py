@@ -1,0 +1,122 @@
+"""The reader of the stripe package's params modules: today's parameters (2026-10-28.endive), from stripe 16.1.0.
+
+The first step of modelling today's API beside 2022-08-01: the SDK's generated ``TypedDict`` modules are the
+machine-readable source of a version the project has no spec snapshot of.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import stripe
+
+from pytest_checkout.schema import nodes
+
+from .conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from sdk_params import SdkParamsError, read_params
+
+#: The SDK release the generator reads (the test extras pin it).
+SDK = "16.1.0"
+
+
+def _module(name: str) -> Path:
+    spec = importlib.util.find_spec(f"stripe.params.checkout.{name}")
+    assert spec is not None
+    assert spec.origin is not None
+    return Path(spec.origin)
+
+
+@pytest.fixture(scope="module")
+def create() -> nodes.Object:
+    assert stripe.VERSION == SDK, f"the generator reads stripe {SDK}: pip install stripe=={SDK}"
+    return read_params(_module("_session_create_params"), "SessionCreateParams")
+
+
+def test_today_s_create_params_have_51_top_level_keys(create: nodes.Object) -> None:
+    assert len(create.properties) == 51
+    assert create.required == frozenset()  # today even mode may be left out
+    # RequestOptions' keys (api_key, idempotency_key...) are the SDK's, not the API's.
+    assert not {"api_key", "idempotency_key", "stripe_account", "stripe_version"} & set(create.properties)
+
+
+def test_what_endive_changed_reads_as_the_versions_notes_say(create: nodes.Object) -> None:
+    ui_mode = create.properties["ui_mode"]
+    assert isinstance(ui_mode, nodes.String)
+    assert ui_mode.enum == ("elements", "embedded_page", "form", "hosted_page")
+    assert "payment_method_types" not in create.properties  # removed in endive
+    allowed = create.properties["allowed_payment_method_types"]
+    assert isinstance(allowed, nodes.Array)
+    assert isinstance(allowed.items, nodes.String)
+    assert allowed.items.enum is not None
+    assert "card" in allowed.items.enum
+    for added in ("return_url", "custom_fields", "invoice_creation", "optional_items", "adaptive_pricing"):
+        assert added in create.properties, added
+
+
+def test_nested_objects_required_keys_maps_and_empty_strings(create: nodes.Object) -> None:
+    line_items = create.properties["line_items"]
+    assert isinstance(line_items, nodes.Array)
+    item = line_items.items
+    assert isinstance(item, nodes.Object)
+    price_data = item.properties["price_data"]
+    assert isinstance(price_data, nodes.Object)
+    assert "currency" in price_data.required
+    assert price_data.properties["unit_amount_decimal"] == nodes.String(format="decimal")
+    metadata = create.properties["metadata"]
+    assert isinstance(metadata, nodes.Map)
+    assert metadata.values == nodes.String()
+    # "" (Stripe's "unset") beside another type reads as that type, emptyable.
+    branding = create.properties["branding_settings"]
+    assert isinstance(branding, nodes.Object)
+    assert branding.properties["background_color"] == nodes.String(emptyable=True)
+    shape = branding.properties["border_style"]
+    assert shape == nodes.String(enum=("pill", "rectangular", "rounded"), emptyable=True)
+    modify = read_params(_module("_session_modify_params"), "SessionModifyParams")
+    assert modify.properties["metadata"] == nodes.Map(values=nodes.String(), emptyable=True)
+    shipping = modify.properties["shipping_options"]
+    assert isinstance(shipping, nodes.Array)
+    assert shipping.emptyable
+
+
+def test_every_params_module_of_checkout_sessions_reads(create: nodes.Object) -> None:
+    for module, root in (
+        ("_session_list_params", "SessionListParams"),
+        ("_session_list_line_items_params", "SessionListLineItemsParams"),
+        ("_session_modify_params", "SessionModifyParams"),
+        ("_session_retrieve_params", "SessionRetrieveParams"),
+        ("_session_expire_params", "SessionExpireParams"),
+    ):
+        found = read_params(_module(module), root)
+        assert "expand" in found.properties, module
+    listed = read_params(_module("_session_list_params"), "SessionListParams")
+    assert {"status", "created", "customer_details", "limit", "starting_after"} <= set(listed.properties)
+
+
+def test_an_annotation_it_does_not_know_is_named(tmp_path: Path) -> None:
+    source = tmp_path / "params.py"
+    source.write_text("class P(TypedDict):\n    odd: NotRequired[Callable[[], int]]\n")
+    with pytest.raises(SdkParamsError, match=r"P\.odd: unread annotation"):
+        read_params(source, "P")
+
+
+def test_the_command_line_summarises_a_module() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "sdk_params.py"),
+            str(_module("_session_create_params")),
+            "SessionCreateParams",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("SessionCreateParams: 51 top-level parameters, 0 required")
