@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from pytest_checkout.schema import nodes  # noqa: E402
 
-__all__ = ["SdkParamsError", "read_params"]
+__all__ = ["SdkParamsError", "read_object", "read_params"]
 
 
 class SdkParamsError(ValueError):
@@ -50,6 +50,115 @@ def read_params(source: str | Path, root: str) -> nodes.Object:
     if root not in classes:
         raise SdkParamsError(f"{source} has no class {root}")
     return _Reader(classes).object(root)
+
+
+def read_object(source: str | Path, name: str) -> nodes.Object:
+    """The fields of the resource class ``name`` (a ``StripeObject``, as ``stripe/checkout/_session.py``'s
+    ``Session``) in the module at ``source``, as an ``Object`` node of the answer.
+
+    ``Optional[X]`` is a nullable ``X``; ``ExpandableField["Customer"]`` an id or the expanded object;
+    ``ListObject["LineItem"]`` a list envelope; a class nested in the resource (``Session.AutomaticTax``) its own
+    object; a resource of another module (``LineItem``) an object that names it (its ``title``), not read here.
+    """
+    tree = ast.parse(Path(source).read_text(encoding="utf-8"))
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    if name not in classes:
+        raise SdkParamsError(f"{source} has no class {name}")
+    return _ObjectReader().object(classes[name], ())
+
+
+class _ObjectReader:
+    def object(self, cls: ast.ClassDef, outer: tuple[ast.ClassDef, ...]) -> nodes.Object:
+        scope = (*outer, cls)
+        properties: dict[str, nodes.Node] = {}
+        for statement in cls.body:
+            if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.target, ast.Name):
+                continue
+            key = statement.target.id
+            if key.startswith("_") or _is_subscript_of(statement.annotation, "ClassVar"):
+                continue
+            try:
+                properties[key] = self.node(statement.annotation, scope)
+            except SdkParamsError as error:
+                raise SdkParamsError(f"{cls.name}.{key}: {error}") from None
+        # Every field of an answer is there (null when it has no value): all are required.
+        return nodes.Object(properties=properties, required=frozenset(properties), title=cls.name)
+
+    def node(self, annotation: ast.expr, scope: tuple[ast.ClassDef, ...]) -> nodes.Node:
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            return self.node(ast.parse(annotation.value, mode="eval").body, scope)
+        if _is_subscript_of(annotation, "Optional"):
+            assert isinstance(annotation, ast.Subscript)
+            return replace(self.node(annotation.slice, scope), nullable=True)
+        options = _union_options(annotation)
+        if len(options) > 1:
+            literals = [
+                value for option in options if _is_subscript_of(option, "Literal") for value in _literal_values(option)
+            ]
+            rest = [o for o in options if not _is_subscript_of(o, "Literal") and not _is_name(o, "str")]
+            if literals and not rest:
+                return nodes.String(enum=tuple(literals))
+            if not literals and all(_is_name(o, "str") for o in options):
+                return nodes.String()
+            return nodes.AnyOf(options=tuple(self.node(option, scope) for option in options))
+        return self.single(annotation, scope)
+
+    def single(self, annotation: ast.expr, scope: tuple[ast.ClassDef, ...]) -> nodes.Node:
+        if isinstance(annotation, ast.Name):
+            scalar = _SCALARS.get(annotation.id)
+            if scalar is not None:
+                return scalar
+            nested = _nested(annotation.id, scope)
+            if nested is not None:
+                found, outer = nested
+                return self.object(found, outer)
+            return nodes.Object(title=annotation.id)  # a resource of another module
+        if _is_subscript_of(annotation, "Literal"):
+            return nodes.String(enum=tuple(_literal_values(annotation)))
+        if _is_subscript_of(annotation, "List"):
+            assert isinstance(annotation, ast.Subscript)
+            return nodes.Array(items=self.node(annotation.slice, scope))
+        if _is_subscript_of(annotation, "Dict") or _is_subscript_of(annotation, "UntypedStripeObject"):
+            assert isinstance(annotation, ast.Subscript)
+            value = _pair(annotation.slice)[1] if _is_subscript_of(annotation, "Dict") else annotation.slice
+            return nodes.Map(values=self.node(value, scope))
+        if _is_subscript_of(annotation, "ExpandableField"):
+            assert isinstance(annotation, ast.Subscript)
+            return nodes.Expandable(resources=(_resource_name(annotation.slice),))
+        if _is_subscript_of(annotation, "ListObject"):
+            assert isinstance(annotation, ast.Subscript)
+            item = self.node(annotation.slice, scope)
+            return nodes.Object(
+                properties={
+                    "object": nodes.String(enum=("list",)),
+                    "data": nodes.Array(items=item),
+                    "has_more": nodes.Boolean(),
+                    "url": nodes.String(),
+                },
+                required=frozenset({"object", "data", "has_more", "url"}),
+                title="ListObject",
+            )
+        raise SdkParamsError(f"unread annotation {ast.unparse(annotation)!r}")
+
+
+def _is_name(annotation: ast.expr, name: str) -> bool:
+    return isinstance(annotation, ast.Name) and annotation.id == name
+
+
+def _nested(name: str, scope: tuple[ast.ClassDef, ...]) -> tuple[ast.ClassDef, tuple[ast.ClassDef, ...]] | None:
+    """The class ``name`` nested in the innermost class of ``scope`` that has one, with the classes around it."""
+    for depth in range(len(scope), 0, -1):
+        for statement in scope[depth - 1].body:
+            if isinstance(statement, ast.ClassDef) and statement.name == name:
+                return statement, scope[:depth]
+    return None
+
+
+def _resource_name(annotation: ast.expr) -> str:
+    """``"PaymentIntent"`` -> ``payment_intent``: the object's name, as the fake's resources are keyed."""
+    text = annotation.value if isinstance(annotation, ast.Constant) else ast.unparse(annotation)
+    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in str(text)).lstrip("_")
+    return snake
 
 
 class _Reader:
