@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from pytest_checkout.schema import nodes  # noqa: E402
 
-__all__ = ["SdkParamsError", "read_object", "read_params"]
+__all__ = ["SdkParamsError", "read_object", "read_params", "with_limits"]
 
 
 class SdkParamsError(ValueError):
@@ -50,6 +50,47 @@ def read_params(source: str | Path, root: str) -> nodes.Object:
     if root not in classes:
         raise SdkParamsError(f"{source} has no class {root}")
     return _Reader(classes).object(root)
+
+
+def with_limits(sdk: nodes.Node, known: nodes.Node | None, path: str = "") -> tuple[nodes.Node, list[str]]:
+    """``sdk`` with the length limits of ``known`` (the same parameter in a version of which the project has
+    the spec), path by path; and the paths of the free strings left without a limit, the ones ``known`` lacks.
+
+    The SDK's files carry no ``maxLength``: where a parameter exists in both, the limit it had is taken (Stripe
+    changes limits rarely, and never silently in a breaking way). A removed parameter's old schema counts.
+    """
+    if isinstance(known, nodes.Removed):
+        known = known.was
+    if isinstance(sdk, nodes.String):
+        if isinstance(known, nodes.String) and known.max_length is not None:
+            return replace(sdk, max_length=known.max_length), []
+        return sdk, ([] if sdk.enum is not None or sdk.format is not None else [path])
+    if isinstance(sdk, nodes.Object):
+        properties: dict[str, nodes.Node] = {}
+        open_paths: list[str] = []
+        known_properties = known.properties if isinstance(known, nodes.Object) else {}
+        for key, child in sdk.properties.items():
+            found, left = with_limits(child, known_properties.get(key), f"{path}[{key}]" if path else key)
+            properties[key] = found
+            open_paths += left
+        return replace(sdk, properties=properties), open_paths
+    if isinstance(sdk, nodes.Array):
+        items, left = with_limits(sdk.items, known.items if isinstance(known, nodes.Array) else None, f"{path}[]")
+        return replace(sdk, items=items), left
+    if isinstance(sdk, nodes.Map):
+        values, left = with_limits(sdk.values, known.values if isinstance(known, nodes.Map) else None, f"{path}[*]")
+        return replace(sdk, values=values), left
+    if isinstance(sdk, nodes.AnyOf):
+        candidates = known.options if isinstance(known, nodes.AnyOf) else ((known,) if known is not None else ())
+        options: list[nodes.Node] = []
+        open_paths = []
+        for option in sdk.options:
+            match = next((c for c in candidates if type(c) is type(option)), None)
+            found, left = with_limits(option, match, path)
+            options.append(found)
+            open_paths += [p for p in left if p not in open_paths]
+        return replace(sdk, options=tuple(options)), open_paths
+    return sdk, []
 
 
 def read_object(source: str | Path, name: str) -> nodes.Object:

@@ -19,7 +19,7 @@ from pytest_checkout.schema import nodes
 from .conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from sdk_params import SdkParamsError, read_object, read_params
+from sdk_params import SdkParamsError, read_object, read_params, with_limits
 
 #: The SDK release the generator reads (the test extras pin it).
 SDK = "16.1.0"
@@ -174,3 +174,32 @@ def test_the_versions_changes_show_in_the_object(session: nodes.Object) -> None:
     # so): the reader reports what the SDK holds, and the generator must drop it for endive.
     assert "currency_conversion" in session.properties
     assert "presentment_details" in session.properties
+
+
+# -- Limits from the version the project has the spec of ------------------------------------------------------
+
+
+def test_limits_come_from_2022_08_01_where_the_path_exists_and_the_rest_are_listed(create: nodes.Object) -> None:
+    from pytest_checkout.versions import DEFAULT
+
+    merged, left_open = with_limits(create, DEFAULT.create_params)
+    assert isinstance(merged, nodes.Object)
+    assert merged.properties["success_url"] == nodes.String(max_length=5000)
+    client_reference_id = merged.properties["client_reference_id"]
+    assert isinstance(client_reference_id, nodes.String)
+    assert client_reference_id.max_length == 200
+    # Deep inside a list: the product's name.
+    item = merged.properties["line_items"]
+    assert isinstance(item, nodes.Array)
+    assert isinstance(item.items, nodes.Object)
+    product = item.items.properties["price_data"].properties["product_data"]  # type: ignore[attr-defined]
+    assert product.properties["name"].max_length == 5000
+    # What 2022-08-01 did not have stays open, and is listed; enums are never listed.
+    assert merged.properties["return_url"] == nodes.String()
+    assert "return_url" in left_open
+    assert "custom_fields[][key]" in left_open
+    assert "ui_mode" not in left_open
+    assert len(left_open) == len(set(left_open))
+    # Nothing else changes: the same keys, requirements and enums.
+    assert set(merged.properties) == set(create.properties)
+    assert merged.properties["ui_mode"] == create.properties["ui_mode"]
