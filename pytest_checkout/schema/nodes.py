@@ -23,6 +23,7 @@ __all__ = [
     "Object",
     "Removed",
     "String",
+    "node_at",
 ]
 
 
@@ -128,3 +129,25 @@ NODE_KINDS: tuple[type[Node], ...] = (
     Expandable,
     Removed,
 )
+
+
+def node_at(root: Node, path: str) -> Node | None:
+    """The node at the schema path ``path`` below ``root``, or None where there is none.
+
+    Paths are written as the rules and the strategies write them: ``line_items[][price_data]``, with ``[]`` for
+    an array's items and ``[*]`` for a map's values; ``""`` is ``root`` itself. A ``Removed`` node has nothing
+    below it.
+    """
+    node: Node | None = root
+    if not path:
+        return node
+    for step in path.replace("]", "").split("["):
+        if step == "":
+            node = node.items if isinstance(node, Array) else None
+        elif step == "*":
+            node = node.values if isinstance(node, Map) else None
+        else:
+            node = node.properties.get(step) if isinstance(node, Object) else None
+        if node is None:
+            return None
+    return node

@@ -59,19 +59,8 @@ def _live(path: str) -> bool:
     from pytest_checkout.schema import nodes
     from pytest_checkout.versions import DEFAULT
 
-    node: nodes.Node = DEFAULT.create_params
-    for step in path.replace("]", "").split("["):
-        if isinstance(node, nodes.Removed):
-            return False
-        if step == "":
-            node = node.items if isinstance(node, nodes.Array) else node
-        elif step == "*":
-            node = node.values if isinstance(node, nodes.Map) else node
-        elif isinstance(node, nodes.Object) and step in node.properties:
-            node = node.properties[step]
-        else:
-            return False
-    return not isinstance(node, nodes.Removed)
+    found = nodes.node_at(DEFAULT.create_params, path)
+    return found is not None and not isinstance(found, nodes.Removed)
 
 
 def _create_params() -> Any:

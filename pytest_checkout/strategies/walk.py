@@ -185,29 +185,9 @@ _METADATA_VALUES = st.text(alphabet=string.printable.strip() + " ", max_size=40)
 
 def schema_node(path: str) -> nodes.Node:
     """The create params' schema node at ``path`` (``line_items[][price_data]``, as ``rules.schema_path``)."""
-    node: nodes.Node = ROOT
-    for step in _steps(path):
-        if step == "[]":
-            assert isinstance(node, nodes.Array)
-            node = node.items
-        elif step == "*":
-            assert isinstance(node, nodes.Map)
-            node = node.values
-        else:
-            assert isinstance(node, nodes.Object), path
-            node = node.properties[step]
-    return node
-
-
-def _steps(path: str) -> list[str]:
-    if not path:
-        return []
-    head, _, rest = path.partition("[")
-    steps = [head]
-    for part in rest.split("[") if rest else []:
-        name = part.rstrip("]")
-        steps.append("[]" if name == "" else name)
-    return steps
+    found = nodes.node_at(ROOT, path)
+    assert found is not None, path
+    return found
 
 
 def _join(path: str, key: str) -> str:
