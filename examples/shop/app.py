@@ -14,7 +14,7 @@ from typing import Any
 import stripe
 from flask import Flask, Response, abort, g, jsonify, redirect, request
 
-from . import db
+from . import checkout, db
 
 #: The Checkout Session events the shop acts on.
 HANDLED = (
@@ -64,47 +64,20 @@ def create_app(
         return jsonify([vars(p) for p in db.products(database_connection())])
 
     @app.post("/checkout")
-    def checkout() -> Any:
+    def start_checkout() -> Any:
         """Form fields ``email`` and ``quantity_<product id>``: creates the order and its Checkout Session."""
         connection = database_connection()
-        lines = []
-        for product in db.products(connection):
-            quantity = int(request.form.get(f"quantity_{product.id}", "0") or 0)
-            if quantity:
-                lines.append((product, quantity))
-        if not lines:
+        cart = checkout.cart_of(connection, request.form)
+        if not cart:
             abort(400, "the cart is empty")
-        recurring = {p.interval for p, _ in lines} - {None}
         email = request.form.get("email") or None
-        order_id, token = db.new_order(connection, email, [(p.id, q) for p, q in lines])
+        order_id, token = db.new_order(connection, email, [(p.id, q) for p, q in cart])
         base = app.config["BASE_URL"]
-        params: dict[str, Any] = {
-            "mode": "subscription" if recurring else "payment",
-            "success_url": f"{base}/success?session_id={{CHECKOUT_SESSION_ID}}",
-            "cancel_url": f"{base}/cancel?order={order_id}",
-            # Cards, and US bank accounts (ACH): a delayed method, paid days after the session completes.
-            "payment_method_types": ["card", "us_bank_account"],
-            "client_reference_id": str(order_id),
-            "metadata": {"order_id": str(order_id)},
-            "line_items": [
-                {
-                    "price_data": {
-                        "currency": product.currency,
-                        "product_data": {"name": product.name},
-                        "unit_amount": product.unit_amount,
-                        **({"recurring": {"interval": product.interval}} if product.interval else {}),
-                    },
-                    "quantity": quantity,
-                }
-                for product, quantity in lines
-            ],
-        }
-        if email:
-            params["customer_email"] = email
+        params = checkout.session_params(cart, order_id=order_id, email=email, base_url=base)
         try:
             session = client.v1.checkout.sessions.create(
                 params=params,  # type: ignore[arg-type]
-                options={"idempotency_key": f"shop-order-{token}"},
+                options={"idempotency_key": checkout.idempotency_key(token)},
             )
         except stripe.InvalidRequestError as error:
             db.set_status(connection, order_id, "refused")
