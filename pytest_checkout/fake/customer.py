@@ -87,7 +87,11 @@ def customer_details(
 
 
 class CustomerActions:
-    """The customer's half of ``CheckoutFake``."""
+    """The customer's half of ``CheckoutFake``.
+
+    The attributes and the methods declared without a body (``_find``, ``_emit``, ``_promotion_codes_for``) are
+    ``CheckoutFake``'s, named here for the type checker; a ``CustomerActions`` alone is never made.
+    """
 
     _lock: threading.RLock
     ids: IdFactory

@@ -39,7 +39,11 @@ class Stub:
 
 
 class TestSetup:
-    """The set-up half of ``CheckoutFake``: objects a test registers, and stubbed endpoints."""
+    """The set-up half of ``CheckoutFake``: objects a test registers, and stubbed endpoints.
+
+    The attributes and the method declared without a body (``account``) are ``CheckoutFake``'s, named here for
+    the type checker; a ``TestSetup`` alone is never made.
+    """
 
     __test__ = False  # not a pytest test class, whatever its name
 
