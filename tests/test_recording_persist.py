@@ -541,3 +541,51 @@ def test_two_processes_writing_one_cassette_never_leave_a_torn_file(tmp_path: Pa
     assert reads > 0
     assert len(loaded(path)[0]) in {40, 60}
     assert folder_names(tmp_path) == ["c.yaml"]
+
+
+# -- the constructor: plain strings, mappings and lists built directly, the rest by PyYAML ----------------------
+
+EVERY_KIND = """\
+text: plain
+quoted: '007'
+number: 42
+hex: 0x1f
+real: 1.5
+yes: true
+nothing: null
+stamp: 2026-12-01
+raw: !!binary aGk=
+nested: {list: [1, two, [3]], empty: {}}
+base: &base {code: 200, message: OK}
+merged: {<<: *base, message: Created}
+shared: *base
+"""
+
+
+def test_the_constructor_builds_what_pyyamls_safe_loader_builds() -> None:
+    ours = yaml.load(EVERY_KIND, Loader=persist._CassetteLoader)
+    assert ours == yaml.safe_load(EVERY_KIND)
+    assert ours["merged"] == {"code": 200, "message": "Created"}
+    assert ours["raw"] == b"hi"
+    assert ours["shared"] is ours["base"]  # an alias is one object, as PyYAML makes it
+
+
+def test_an_alias_bomb_costs_no_more_than_under_pyyaml() -> None:
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 9)]
+    start = time.perf_counter()
+    loaded = yaml.load("\n".join(levels), Loader=persist._CassetteLoader)  # 10**9 strings if expanded
+    assert time.perf_counter() - start < 5
+    assert loaded["a8"][0] is loaded["a7"]
+
+
+def test_a_cyclic_alias_loads_as_a_cycle() -> None:
+    loaded = yaml.load("&loop [*loop]", Loader=persist._CassetteLoader)
+    assert loaded[0] is loaded
+
+
+def test_an_unhashable_key_is_a_cassette_error(tmp_path: Path) -> None:
+    path = tmp_path / "key.yaml"
+    path.write_text("interactions: []\n? [a, list]\n: value\n")
+    with pytest.raises(CassetteFileError, match=r"is not valid YAML at line \d+.*unhashable key"):
+        CheckoutPersister.load_cassette(path)

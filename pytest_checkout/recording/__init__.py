@@ -51,9 +51,8 @@ def open_cassette(
     a failed test's cassette is saved, by passing the exception to ``__exit__``.
     """
     import vcr
-    from vcr.cassette import CassetteContextDecorator
 
-    from pytest_checkout.recording.cassette import IndexedCassette, checkout_matcher
+    from pytest_checkout.recording.cassette import CheckoutCassetteContext, IndexedCassette, checkout_matcher
     from pytest_checkout.recording.persist import CheckoutPersister
     from pytest_checkout.recording.scrub import make_scrubbers
 
@@ -72,27 +71,13 @@ def open_cassette(
     matcher = checkout_matcher(normalize)
     recorder = vcr.VCR(record_mode=mode, record_on_exception=False, decode_compressed_response=True)
     recorder.register_matcher("checkout", matcher)
-    options.setdefault("skip_patchers", _ABSENT_PATCHERS)
     options.setdefault("match_on", ["checkout"])
     options.setdefault("serializer", "json" if path.suffix == ".json" else "yaml")
     options.setdefault("persister", CheckoutPersister)
     config = recorder.get_merged_config(path=str(path), **options)
     config["normalize"] = normalize
     config["rerecord"] = rerecord
-    return CassetteContextDecorator(IndexedCassette, lambda: dict(config))
-
-
-def _absent_patchers() -> tuple[str, ...]:
-    """vcrpy's patchers whose library is not installed: vcrpy would try (and fail) to import each on every
-    cassette, a third of the time of entering one."""
-    import importlib.util
-
-    modules = {"boto3": "botocore", "httplib2": "httplib2", "tornado": "tornado", "aiohttp": "aiohttp"}
-    modules.update({"httpx": "httpx", "httpx2": "httpx2"})
-    return tuple(name for name, module in modules.items() if importlib.util.find_spec(module) is None)
-
-
-_ABSENT_PATCHERS = _absent_patchers()
+    return CheckoutCassetteContext(IndexedCassette, lambda: dict(config))
 
 
 def _chain(first: Any, then: Any) -> Any:

@@ -12,21 +12,26 @@ nearest recorded request with what differs, and the command that records it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import json
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+from unittest import mock
 from urllib.parse import urlsplit
 
-from vcr.cassette import Cassette
+from vcr.cassette import Cassette, CassetteContextDecorator
 from vcr.errors import CannotOverwriteExistingCassetteException
+from vcr.patch import CassettePatcherBuilder
 
 from pytest_checkout import codec
 from pytest_checkout.httputil import header, parse_form
 
 __all__ = [
     "CassetteMiss",
+    "CheckoutCassetteContext",
     "IndexedCassette",
     "Normalizer",
     "RequestKey",
@@ -121,6 +126,143 @@ def absent_patch_groups() -> frozenset[str]:
     return frozenset(
         group for group, library in _PATCH_GROUP_LIBRARIES.items() if importlib.util.find_spec(library) is None
     )
+
+
+class _Playing:
+    """The cassette that the shared patches answer from: the innermost one open, in any thread.
+
+    vcrpy's stubs read their cassette's attributes; this one hands each read to the top of ``stack``. Only
+    ``skip_patchers`` and ``custom_patches`` are its own: the patches are built for exactly these.
+    """
+
+    def __init__(self) -> None:
+        self.stack: list[Any] = []
+        self.skip_patchers = absent_patch_groups()
+        self.custom_patches: tuple[Any, ...] = ()
+
+    def __getattr__(self, name: str) -> Any:
+        stack = self.__dict__.get("stack")
+        if not stack:
+            raise AttributeError(f"no cassette is open to answer {name!r}")
+        return getattr(stack[-1], name)
+
+
+class _Swap:
+    """One attribute swapped in and back out, as ``mock.patch.object(target, name, new)`` does, for less.
+
+    ``mock.patch`` spends most of its time on what a plain swap does not need (specs, autospec, the registry of
+    active patches); with thirty of vcrpy's patches per cassette that was a fifth of entering one.
+    """
+
+    __slots__ = ("local", "name", "new", "original", "target")
+
+    def __init__(self, target: Any, name: str, new: Any) -> None:
+        self.target, self.name, self.new = target, name, new
+        self.original: Any = None
+        self.local = False
+
+    @classmethod
+    def of(cls, patcher: Any) -> Any:
+        """``patcher`` as a ``_Swap`` where it is a plain ``mock.patch.object`` with a replacement; else itself."""
+        plain = (
+            type(patcher).__name__ == "_patch"
+            and getattr(patcher, "new", mock.DEFAULT) is not mock.DEFAULT
+            and not getattr(patcher, "create", True)
+            and not getattr(patcher, "additional_patchers", True)
+            and all(getattr(patcher, name, 1) is None for name in ("spec", "spec_set", "autospec", "new_callable"))
+        )
+        return cls(patcher.getter(), patcher.attribute, patcher.new) if plain else patcher
+
+    def __enter__(self) -> None:
+        try:
+            self.original, self.local = self.target.__dict__[self.name], True
+        except (AttributeError, KeyError):
+            self.original, self.local = getattr(self.target, self.name), False
+        setattr(self.target, self.name, self.new)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.local:
+            setattr(self.target, self.name, self.original)
+        else:
+            delattr(self.target, self.name)
+            if not hasattr(self.target, self.name):
+                setattr(self.target, self.name, self.original)
+        self.original = None
+
+
+class _SharedPatches:
+    """vcrpy's patches, built once per process against ``_Playing`` and applied while any cassette is open.
+
+    vcrpy builds its patches anew for each cassette: a subclass of every stub connection class, a wrapper per
+    patched function, and an import attempt of every optional library (a failed import searches the whole of
+    ``sys.path`` each time). That was half the time of entering and leaving a small cassette
+    (``bench/bench_cassettes.py``). Built once, entering the first cassette applies them and leaving the last
+    removes them; a nested cassette only becomes the one that answers. A cassette with ``custom_patches`` or
+    other ``skip_patchers`` than these is patched by vcrpy its own way (``CheckoutCassetteContext``).
+    """
+
+    def __init__(self) -> None:
+        self.playing = _Playing()
+        self._lock = threading.Lock()
+        self._patchers: list[Any] | None = None
+        self._applied: contextlib.ExitStack | None = None
+
+    def fits(self, cassette: Any) -> bool:
+        return not cassette.custom_patches and frozenset(cassette.skip_patchers) == self.playing.skip_patchers
+
+    def push(self, cassette: Any) -> None:
+        with self._lock:
+            self.playing.stack.append(cassette)
+            if self._applied is not None:
+                return
+            try:
+                if self._patchers is None:
+                    self._patchers = [_Swap.of(patcher) for patcher in CassettePatcherBuilder(self.playing).build()]
+                applied = contextlib.ExitStack()
+                with applied:
+                    for patcher in self._patchers:
+                        applied.enter_context(patcher)
+                    self._applied = applied.pop_all()
+            except BaseException:
+                self.playing.stack.remove(cassette)
+                raise
+
+    def pop(self, cassette: Any) -> None:
+        with self._lock:
+            stack = self.playing.stack
+            for index in range(len(stack) - 1, -1, -1):
+                if stack[index] is cassette:
+                    del stack[index]
+                    break
+            if stack or self._applied is None:
+                return
+            applied, self._applied = self._applied, None
+            try:
+                applied.close()
+            finally:
+                # vcrpy's connection removers remember the pools they closed connections of: forget them, so
+                # that the shared patches hold no pool past the last cassette.
+                for patcher in self._patchers or ():
+                    pools = getattr(patcher, "_connection_pool_to_connections", None)
+                    if isinstance(pools, dict):
+                        pools.clear()
+
+
+_SHARED = _SharedPatches()
+
+
+class CheckoutCassetteContext(CassetteContextDecorator):  # type: ignore[misc]  # vcrpy has no type hints
+    """vcrpy's cassette context, with the patches shared by every cassette that fits them (``_SharedPatches``)."""
+
+    def _patch_generator(self, cassette: Any) -> Iterator[Any]:
+        if not _SHARED.fits(cassette):
+            yield from super()._patch_generator(cassette)
+            return
+        _SHARED.push(cassette)
+        try:
+            yield cassette
+        finally:
+            _SHARED.pop(cassette)
 
 
 class IndexedCassette(Cassette):  # type: ignore[misc]  # vcrpy has no type hints

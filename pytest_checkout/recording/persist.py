@@ -84,8 +84,71 @@ class CassetteFileError(ValueError):
 # -- the YAML loader -----------------------------------------------------------------------------------------------
 
 
+_YAML_STR = "tag:yaml.org,2002:str"
+_YAML_MAP = "tag:yaml.org,2002:map"
+_YAML_SEQ = "tag:yaml.org,2002:seq"
+_YAML_MERGE = "tag:yaml.org,2002:merge"
+
+
 class _CassetteLoader(_SafeLoader):  # type: ignore[valid-type,misc]  # a class chosen at import time
-    """PyYAML's safe loader, plus the few Python tags vcrpy writes that are only data underneath."""
+    """PyYAML's safe loader, plus the few Python tags vcrpy writes that are only data underneath.
+
+    Its constructor builds plain strings, mappings and lists itself and hands every other node to PyYAML's
+    safe constructor. A cassette is almost all strings, mappings and lists, and PyYAML's constructor (in
+    Python even over libyaml's parser) spent half of a small cassette's load on its generic machinery
+    (``bench/bench_cassettes.py``, entering and leaving a cassette). A node met twice (a YAML alias) is built
+    once and shared, as PyYAML does, so an alias bomb costs no more here than there.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # libyaml's parser asks for the tag of every node. Most of a cassette's scalars are quoted, or start
+        # with a character that no implicit type (bool, int, float, null, timestamp, ...) starts with: those are
+        # strings without the trip through the regular expressions.
+        if kind is yaml.ScalarNode and not self.yaml_path_resolvers:
+            resolvers = self.yaml_implicit_resolvers
+            if not implicit[0] or (value and value[0] not in resolvers and None not in resolvers):
+                return _YAML_STR
+        return super().resolve(kind, value, implicit)
+
+    def construct_document(self, node: Any) -> Any:
+        built: dict[int, Any] = {}
+        fallback = super().construct_object
+
+        def build(node: Any) -> Any:
+            tag = node.tag
+            if tag == _YAML_STR:
+                return node.value
+            known = built.get(id(node))
+            if known is not None:
+                return known
+            if tag == _YAML_MAP and not any(key.tag == _YAML_MERGE for key, _ in node.value):
+                mapping: dict[Any, Any] = {}
+                built[id(node)] = mapping
+                for key_node, value_node in node.value:
+                    key, value = build(key_node), build(value_node)
+                    try:
+                        mapping[key] = value
+                    except TypeError:
+                        raise yaml.constructor.ConstructorError(
+                            "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark
+                        ) from None
+                return mapping
+            if tag == _YAML_SEQ:
+                sequence: list[Any] = []
+                built[id(node)] = sequence
+                sequence.extend(build(item) for item in node.value)
+                return sequence
+            value = built[id(node)] = fallback(node, deep=True)
+            return value
+
+        try:
+            return build(node)
+        finally:
+            # What PyYAML's construct_document resets after a document.
+            self.constructed_objects: dict[Any, Any] = {}
+            self.recursive_objects: dict[Any, Any] = {}
+            self.state_generators: list[Any] = []
+            self.deep_construct = False
 
 
 def _scalar_text(loader: Any, node: Any) -> str:
