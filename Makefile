@@ -30,10 +30,12 @@ lint: $(BIN)/pytest
 docs: $(BIN)/pytest
 	$(BIN)/mkdocs build --strict --quiet
 
-## Regenerate the schema modules from Stripe's spec (SPEC=path/to/spec3.yaml).
+## Regenerate the schema modules: 2022-08-01 from Stripe's spec (SPEC=path/to/spec3.yaml), and the version
+## the installed stripe package pins (stripe 16.1.0: 2026-10-28.endive) from that package's modules.
 SPEC ?= ../shared/reference/stripe-openapi-2022-08-01/spec3.yaml
 schema: $(BIN)/pytest
 	$(BIN)/python scripts/generate_schema.py $(SPEC)
+	$(BIN)/python scripts/generate_schema.py --sdk "$$($(BIN)/python -c 'import os, stripe; print(os.path.dirname(stripe.__file__))')"
 
 ## The fake's benchmarks (speed against a static stub, memory at 100,000 sessions); see bench/README.md.
 bench: $(BIN)/pytest

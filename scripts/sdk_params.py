@@ -155,6 +155,8 @@ class _ObjectReader:
                 return self.object(found, outer)
             return nodes.Object(title=annotation.id)  # a resource of another module
         if _is_subscript_of(annotation, "Literal"):
+            if _is_boolean_literal(annotation):
+                return nodes.Boolean()  # ``deleted: Literal[True]`` on a deleted object
             return nodes.String(enum=tuple(_literal_values(annotation)))
         if _is_subscript_of(annotation, "List"):
             assert isinstance(annotation, ast.Subscript)
@@ -316,6 +318,13 @@ def _is_subscript_of(annotation: ast.expr, name: str) -> bool:
     return (
         isinstance(annotation, ast.Subscript) and isinstance(annotation.value, ast.Name) and annotation.value.id == name
     )
+
+
+def _is_boolean_literal(annotation: ast.expr) -> bool:
+    assert isinstance(annotation, ast.Subscript)
+    inner = annotation.slice
+    parts = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
+    return all(isinstance(part, ast.Constant) and isinstance(part.value, bool) for part in parts)
 
 
 def _literal_values(annotation: ast.expr) -> list[str]:
