@@ -21,7 +21,7 @@ from pytest_checkout import codec, rules
 from pytest_checkout.codec import MAPPINGS
 from pytest_checkout.errors import InvalidRequestError, StripeError
 from pytest_checkout.schema import nodes
-from pytest_checkout.versions import DEFAULT
+from pytest_checkout.versions import DEFAULT, ApiVersion
 
 __all__ = [
     "Problem",
@@ -58,13 +58,13 @@ def _problem_from_error(error: StripeError, source: str) -> Problem:
     return Problem(error.message, param=error.param, code=error.code, http_status=error.http_status, source=source)
 
 
-def normalize_params(operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+def normalize_params(operation: str, params: Mapping[str, Any], version: ApiVersion = DEFAULT) -> dict[str, Any]:
     """Params as Stripe reads them: encoded to the wire and decoded by the operation's schema.
 
     Raises ``InvalidRequestError`` for a value that does not parse (``Invalid integer: abc``), and
     ``TypeError`` for a Python value that has no form encoding at all.
     """
-    schema = DEFAULT.operations[operation].params
+    schema = version.operations[operation].params
     return codec.decode(codec.encode(params), schema)
 
 
@@ -397,12 +397,14 @@ def check_params(
     *,
     context: rules.RuleContext | None = None,
     normalized: bool = False,
+    version: ApiVersion = DEFAULT,
 ) -> list[Problem]:
     """Every problem with ``params`` for ``operation`` (``"create"``, ``"list"``, ...), in Stripe's order.
 
     ``normalized``: the params came from :func:`normalize_params` or the codec already (the fake's case).
+    ``version``: the API version whose parameters count (``versions.get``, ``versions.resolve``).
     """
-    return list(_problems(operation, params, context or rules.RuleContext(), normalized))
+    return list(_problems(operation, params, context or rules.RuleContext(), normalized, version))
 
 
 def validate_params(
@@ -411,26 +413,29 @@ def validate_params(
     *,
     context: rules.RuleContext | None = None,
     normalized: bool = False,
+    version: ApiVersion = DEFAULT,
 ) -> None:
     """Raise the ``InvalidRequestError`` Stripe would answer ``params`` with, if any."""
-    for problem in _problems(operation, params, context or rules.RuleContext(), normalized):
+    for problem in _problems(operation, params, context or rules.RuleContext(), normalized, version):
         raise problem.to_error()
 
 
 def _problems(
-    operation: str, params: Mapping[str, Any], context: rules.RuleContext, normalized: bool
+    operation: str, params: Mapping[str, Any], context: rules.RuleContext, normalized: bool, version: ApiVersion
 ) -> Iterator[Problem]:
-    if operation not in DEFAULT.operations:
-        raise ValueError(f"unknown operation {operation!r}; one of {', '.join(DEFAULT.operations)}")
+    if operation not in version.operations:
+        raise ValueError(
+            f"unknown operation {operation!r} in API version {version.name}; one of {', '.join(version.operations)}"
+        )
     if not isinstance(params, MAPPINGS):
         raise TypeError(f"params must be a mapping, not {type(params).__name__}")
     if not normalized:
         try:
-            params = normalize_params(operation, params)
+            params = normalize_params(operation, params, version)
         except InvalidRequestError as error:
             yield _problem_from_error(error, "codec")
             return
-    structural = _structural_problems(DEFAULT.operations[operation].params, params)
+    structural = _structural_problems(version.operations[operation].params, params)
     yield from structural
     # Stripe stops at the first structural error; check_params goes on to the rules, which then must not
     # trip over the malformed part (a rule that does is skipped, since the structural problem says enough).

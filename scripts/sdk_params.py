@@ -69,11 +69,16 @@ def with_limits(sdk: nodes.Node, known: nodes.Node | None, path: str = "") -> tu
         properties: dict[str, nodes.Node] = {}
         open_paths: list[str] = []
         known_properties = known.properties if isinstance(known, nodes.Object) else {}
+        required = _required(sdk, known)
         for key, child in sdk.properties.items():
-            found, left = with_limits(child, known_properties.get(key), f"{path}[{key}]" if path else key)
+            old = known_properties.get(key)
+            found, left = with_limits(child, old, f"{path}[{key}]" if path else key)
+            if key in sdk.required and key not in required and old is not None and not old.nullable:
+                # Left out rather than null when it has no value, as the known version says (line_items).
+                found = replace(found, nullable=False)
             properties[key] = found
             open_paths += left
-        return replace(sdk, properties=properties), open_paths
+        return replace(sdk, properties=properties, required=required), open_paths
     if isinstance(sdk, nodes.Array):
         items, left = with_limits(sdk.items, known.items if isinstance(known, nodes.Array) else None, f"{path}[]")
         return replace(sdk, items=items), left
@@ -91,6 +96,23 @@ def with_limits(sdk: nodes.Node, known: nodes.Node | None, path: str = "") -> tu
             open_paths += [p for p in left if p not in open_paths]
         return replace(sdk, options=tuple(options)), open_paths
     return sdk, []
+
+
+def _required(sdk: nodes.Object, known: nodes.Node | None) -> frozenset[str]:
+    """The keys of an answer object that are always there.
+
+    The SDK's resource classes type every field, so a field that Stripe leaves out (``line_items`` unless
+    expanded, the payment method options that were not set) reads as always there. Where the known version has
+    the same object, its optional keys stay optional, and so do new keys of an object whose keys all were.
+    Request parameters are read from ``NotRequired`` and need none of this.
+    """
+    if not isinstance(known, nodes.Object) or not known.properties or sdk.title == "ListObject":
+        return sdk.required
+    optional = set(known.properties) - known.required
+    all_optional = not known.required
+    return frozenset(
+        key for key in sdk.required if key not in optional and not (all_optional and key not in known.properties)
+    )
 
 
 def read_object(source: str | Path, name: str) -> nodes.Object:

@@ -416,7 +416,8 @@ class TestDecorator:
             @mock_checkout(api_base="http://127.0.0.1:12113")
             async def make(checkout_fake):
                 client = stripe.StripeClient("sk_test_51Async", base_addresses={"api": "http://127.0.0.1:12113"},
-                                             max_network_retries=0, http_client=stripe.HTTPXClient())
+                                             max_network_retries=0, http_client=stripe.HTTPXClient(),
+                                             stripe_version="2022-08-01")
                 try:
                     session = await client.v1.checkout.sessions.create_async(params=PARAMS)
                     await asyncio.sleep(0)

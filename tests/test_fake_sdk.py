@@ -2,7 +2,9 @@
 
 Every test goes through the SDK exactly as an application would (module style or ``stripe.StripeClient``), so
 what passes here is what an application using the fake gets. Expectations come from RULES.md (how Stripe
-behaves, API version 2022-08-01); the fake's own test helpers (``complete``, ``settle_async_payment``,
+behaves, API version 2022-08-01), so every client here pins 2022-08-01 (``stripe_version``, or
+``stripe.api_version`` module style): an unpinned stripe 16 sends 2026-10-28.endive, answered in today's shape
+(tests/test_fake_today.py). The fake's own test helpers (``complete``, ``settle_async_payment``,
 ``clock``, ``add_price``, ...) only play the parts no API call can (the customer, the passing of time).
 
 Secrets (webhook secrets, live-mode keys) are made at run time; none is written here.
@@ -23,9 +25,6 @@ import stripe
 from pytest_checkout.fake import CheckoutFake, StripeVersionWarning, mock_checkout
 from pytest_checkout.fake.shapes import present_keys
 from pytest_checkout.schema.v2022_08_01 import API_VERSION, CHECKOUT_SESSION, ITEM, RESOURCES
-
-# stripe 16 pins its own Stripe-Version, so every fake warns once; the tests about that warning record it.
-pytestmark = pytest.mark.filterwarnings("ignore::pytest_checkout.fake.StripeVersionWarning")
 
 NOW = 1_700_000_000
 DAY = 24 * 60 * 60
@@ -143,18 +142,21 @@ def fake() -> Iterator[CheckoutFake]:
 
 @pytest.fixture
 def client(fake: CheckoutFake) -> stripe.StripeClient:
-    return stripe.StripeClient(API_KEY, max_network_retries=0)
+    return new_client(API_KEY)
 
 
 @pytest.fixture
 def module_key(fake: CheckoutFake, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Module-style SDK use: ``stripe.api_key`` set for this test only (monkeypatch restores it)."""
+    """Module-style SDK use: ``stripe.api_key`` (and the version) set for this test only (monkeypatch restores)."""
     monkeypatch.setattr(stripe, "api_key", API_KEY)
+    monkeypatch.setattr(stripe, "api_version", API_VERSION)
     monkeypatch.setattr(stripe, "max_network_retries", 0)
     return API_KEY
 
 
 def new_client(api_key: str, **options: Any) -> stripe.StripeClient:
+    """A client pinned to 2022-08-01 (the version these tests are about) unless ``stripe_version`` says else."""
+    options.setdefault("stripe_version", API_VERSION)
     return stripe.StripeClient(api_key, max_network_retries=0, **options)
 
 
@@ -316,7 +318,8 @@ class TestActivation:
             @mock_checkout(api_base=BASE, now=1_700_000_000)
             def test_decorated(checkout_fake):
                 client = stripe.StripeClient(
-                    "sk_test_51Decorated", base_addresses={"api": BASE}, max_network_retries=0
+                    "sk_test_51Decorated", base_addresses={"api": BASE}, max_network_retries=0,
+                    stripe_version="2022-08-01",
                 )
                 session = client.v1.checkout.sessions.create(params={
                     "mode": "setup", "success_url": "https://shop.example/ok",
@@ -344,26 +347,31 @@ class TestActivation:
 
 
 class TestVersionWarning:
-    def test_it_is_emitted_once_per_fake(self) -> None:
+    def test_a_version_the_fake_can_not_place_is_warned_once_per_fake(self) -> None:
+        older = "2020-08-27"  # before every modelled version: answered as 2022-08-01
         with warnings.catch_warnings(record=True) as recorded:
             warnings.simplefilter("always")
             with mock_checkout(now=NOW):
-                client = new_client(API_KEY)
+                client = new_client(API_KEY, stripe_version=older)
                 session = create(client, payment())
                 retrieve(client, session["id"])
                 client.v1.checkout.sessions.list()
             with mock_checkout(now=NOW):
-                create(new_client(API_KEY), payment())
+                create(new_client(API_KEY, stripe_version=older), payment())
         warned = [w for w in recorded if issubclass(w.category, StripeVersionWarning)]
         assert len(warned) == 2
         for w in warned:
-            assert str(stripe.api_version) in str(w.message)
+            assert older in str(w.message)
             assert API_VERSION in str(w.message)
 
-    def test_a_client_pinned_to_the_modelled_version_is_not_warned(self) -> None:
+    @pytest.mark.parametrize("pinned", [API_VERSION, None, "2026-10-28.endive", "2025-09-30.clover"])
+    def test_a_version_the_fake_answers_is_not_warned(self, pinned: str | None) -> None:
+        # None: stripe 16's own version (2026-10-28.endive), as an application that does not pin sends it.
         with warnings.catch_warnings(record=True) as recorded, mock_checkout(now=NOW):
             warnings.simplefilter("always")
-            create(new_client(API_KEY, stripe_version=API_VERSION), payment())
+            options: Any = {} if pinned is None else {"stripe_version": pinned}
+            client = stripe.StripeClient(API_KEY, max_network_retries=0, **options)
+            client.v1.checkout.sessions.create(params=payment())
         assert not [w for w in recorded if issubclass(w.category, StripeVersionWarning)]
 
 
@@ -1471,7 +1479,7 @@ class TestRequestLog:
         assert posted.params["metadata"] == {"order": "7"}
         assert posted.params["allow_promotion_codes"] is True
         assert posted.idempotency_key == "order-7"
-        assert posted.stripe_version == stripe.api_version
+        assert posted.stripe_version == API_VERSION  # what the client pinned
         assert REQUEST_ID.fullmatch(posted.request_id)
         assert posted.request_id == header(session.last_response, "Request-Id")
         assert (listed.method, listed.path) == ("GET", "/v1/checkout/sessions")

@@ -341,6 +341,7 @@ def test_module_style_the_seed_client_and_async_replay(
             monkeypatch.setattr(stripe, "api_key", checkout_api_key)
             monkeypatch.setattr(stripe, "api_base", checkout_api_base)
             monkeypatch.setattr(stripe, "max_network_retries", 0)
+            monkeypatch.setattr(stripe, "api_version", "2022-08-01")  # PARAMS are 2022-08-01's
             assert stripe.checkout.Session.create(**PARAMS).status == "open"
 
         @pytest.mark.checkout_cassette
@@ -350,7 +351,8 @@ def test_module_style_the_seed_client_and_async_replay(
         @pytest.mark.checkout_cassette
         def test_async(checkout_api_key, checkout_api_base):
             client = stripe.StripeClient(checkout_api_key, base_addresses={"api": checkout_api_base},
-                                         http_client=stripe.HTTPXClient(), max_network_retries=0)
+                                         http_client=stripe.HTTPXClient(), max_network_retries=0,
+                                         stripe_version="2022-08-01")
             session = asyncio.run(client.v1.checkout.sessions.create_async(params=PARAMS))
             assert session.status == "open"
         """
@@ -408,7 +410,8 @@ def test_a_cassette_pytest_recording_wrote_replays_unchanged(
             base = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
             key = os.environ.get("STRIPE_API_KEY", "sk_test_replay")
             client = stripe.StripeClient(key, base_addresses={"api": base},
-                                         http_client=stripe.RequestsClient(), max_network_retries=0)
+                                         http_client=stripe.RequestsClient(), max_network_retries=0,
+                                         stripe_version="2022-08-01")
             assert client.v1.checkout.sessions.create(params=PARAMS).status == "open"
         """
     )

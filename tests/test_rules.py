@@ -643,6 +643,7 @@ def test_every_registered_create_rule_has_a_case():
         "customer_exists",
         "discount_exists",
         "customer_currency",  # needs customer objects: tests/test_fidelity.py
+        "allowed_methods_filtered_to_the_currency",  # today's API only: the tests below
     }
     registered = {r.name for r in rules.rules_for("create")}
     missing = registered - covered
@@ -794,3 +795,43 @@ def test_tables_are_consistent():
     assert isinstance(methods.items, String)
     assert set(methods.items.enum or ()) == set(rules.PAYMENT_METHOD_CURRENCIES)
     assert all(amount > 0 for amount in rules.MINIMUM_CHARGE.values())
+
+
+# -- Rules of today's API (2026-10-28.endive) ----------------------------------------------------------------
+
+
+def _today(**extra: Any) -> list[str]:
+    from pytest_checkout import versions
+
+    context = RuleContext(now=NOW, version=versions.TODAY)
+    request = {k: v for k, v in params(**extra).items() if k != "payment_method_types"}
+    return [v.message for v in rules.run_rules("create", request, context)]
+
+
+def test_allowed_methods_keep_those_that_fit_and_refuse_when_none_does():
+    assert _today(allowed_payment_method_types=["card", "ideal"]) == []  # ideal (eur only) is dropped, card stays
+    refused = _today(allowed_payment_method_types=["ideal", "sepa_debit"])
+    assert refused == [
+        "No valid payment method types for this Checkout Session. Please ensure that you have activated payment "
+        "methods compatible with your chosen currency in your dashboard "
+        "(https://dashboard.stripe.com/settings/payment-methods) or specify `payment_method_types`."
+    ]
+    # What is excluded does not count as kept.
+    assert len(_today(allowed_payment_method_types=["card"], excluded_payment_method_types=["card"])) == 1
+
+
+def test_a_rule_of_today_s_api_does_not_hold_in_2022_08_01():
+    context = RuleContext(now=NOW)  # no version: the default, 2022-08-01
+    request = params(allowed_payment_method_types=["ideal"])
+    names = {v.rule for v in rules.run_rules("create", request, context)}
+    assert "allowed_methods_filtered_to_the_currency" not in names
+
+
+def test_setup_mode_needs_payment_method_types_only_while_the_param_exists():
+    from pytest_checkout import versions
+
+    setup = {"mode": "setup", "success_url": "https://shop.example/ok"}
+    old = {v.rule for v in rules.run_rules("create", setup, RuleContext(now=NOW))}
+    assert "setup_needs_payment_method_types" in old
+    today = {v.rule for v in rules.run_rules("create", setup, RuleContext(now=NOW, version=versions.TODAY))}
+    assert "setup_needs_payment_method_types" not in today

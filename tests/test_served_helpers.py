@@ -65,7 +65,14 @@ def helpers() -> Iterator[requests.Session]:
 
 def sdk(server: Server) -> stripe.StripeClient:
     http = stripe.RequestsClient(timeout=TIMEOUT, session=http_session())
-    return stripe.StripeClient(API_KEY, base_addresses={"api": server.url}, max_network_retries=0, http_client=http)
+    # Pinned: these tests are about the served helpers, on the seed's version (payment_method_types and all).
+    return stripe.StripeClient(
+        API_KEY,
+        base_addresses={"api": server.url},
+        max_network_retries=0,
+        http_client=http,
+        stripe_version="2022-08-01",
+    )
 
 
 def call(http: requests.Session, server: Server, method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:

@@ -27,8 +27,9 @@ def session_params(cart: Cart, *, order_id: int, email: str | None, base_url: st
         "mode": "subscription" if any(product.interval for product, _ in cart) else "payment",
         "success_url": f"{base_url}/success?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{base_url}/cancel?order={order_id}",
-        # Cards, and US bank accounts (ACH): a delayed method, paid days after the session completes.
-        "payment_method_types": ["card", "us_bank_account"],
+        # Cards, and US bank accounts (ACH): a delayed method, paid days after the session completes. Today's API
+        # (the version stripe 16 sends) filters these to the ones that fit the session.
+        "allowed_payment_method_types": ["card", "us_bank_account"],
         "client_reference_id": str(order_id),
         "metadata": {"order_id": str(order_id)},
         "line_items": [

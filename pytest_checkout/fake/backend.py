@@ -21,7 +21,7 @@ from collections import ChainMap
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from pytest_checkout import rules
+from pytest_checkout import rules, versions
 from pytest_checkout.fake import exceptions, models, pagination, render, resources
 from pytest_checkout.fake.builders import Builder
 from pytest_checkout.fake.clock import Clock
@@ -35,18 +35,19 @@ from pytest_checkout.fake.setup import Stub, TestSetup
 from pytest_checkout.fake.webhooks import Delivery, WebhookRequest, deliver, webhook_request
 from pytest_checkout.httputil import is_live_key, mask_key
 from pytest_checkout.validation import validate_params
-from pytest_checkout.versions import API_VERSION, DEFAULT
+from pytest_checkout.versions import API_VERSION, ApiVersion
 
 __all__ = ["ASYNC_PAYMENT_METHODS", "Account", "CheckoutFake", "RecordedRequest", "Stub", "mask_key"]
-
-COMPONENTS = DEFAULT.components
 
 
 class CheckoutFake(TestSetup, CustomerActions):
     """Stripe Checkout Sessions in memory. Thread-safe: every operation runs under one lock.
 
     ``seed`` makes ids repeatable; ``now`` starts the clock (default: the real time, then frozen);
-    ``api_base`` is where the fake answers when activated by ``mock_checkout``.
+    ``api_base`` is where the fake answers when activated by ``mock_checkout``. ``api_version`` is the account's
+    default API version, the one a request without ``Stripe-Version`` gets (2022-08-01, the seed's, unless
+    given); ``strict_versions`` answers a pinned version between the modelled ones as the newest modelled
+    snapshot before it, instead of by Stripe's policy (``versions.resolve``).
     """
 
     def __init__(
@@ -56,7 +57,13 @@ class CheckoutFake(TestSetup, CustomerActions):
         now: int | float | None = None,
         api_base: str = "https://api.stripe.com",
         max_recorded_requests: int | None = MAX_RECORDED_REQUESTS,
+        api_version: str = API_VERSION,
+        strict_versions: bool = False,
     ):
+        #: The account's default API version (``versions.get`` refuses one the fake does not model).
+        self.default_version: ApiVersion = versions.get(api_version)
+        self.api_version = api_version
+        self.strict_versions = strict_versions
         # How many requests ``self.requests`` keeps, the latest ones (None: every one); checked by RequestLog.
         self._max_recorded_requests = max_recorded_requests
         self.seed = seed
@@ -124,7 +131,7 @@ class CheckoutFake(TestSetup, CustomerActions):
         A live, read-only view: each lookup gives a fresh copy of that session, so a test may change what it got
         without changing the fake, and looking up one session does not copy the others.
         """
-        return SessionsView(self._owner, self._lock)
+        return SessionsView(self._owner, self._lock, self._shown)
 
     def _find(self, session_id: str) -> tuple[Account, StoredSession]:
         account = self._owner.get(session_id)
@@ -156,8 +163,14 @@ class CheckoutFake(TestSetup, CustomerActions):
 
     # -- the API's operations --------------------------------------------------------------------------------------
 
-    def create_session(self, account: Account, params: Mapping[str, Any]) -> dict[str, Any]:
-        """``POST /v1/checkout/sessions``: validate as Stripe does, then store a new open session."""
+    def create_session(
+        self, account: Account, params: Mapping[str, Any], *, version: ApiVersion | None = None
+    ) -> dict[str, Any]:
+        """``POST /v1/checkout/sessions``: validate as Stripe does, then store a new open session.
+
+        ``version``: the API version the request is answered in (default: the account's).
+        """
+        version = version or self.default_version
         with self._lock:
             context = rules.RuleContext(
                 now=self.clock.now(),
@@ -167,11 +180,12 @@ class CheckoutFake(TestSetup, CustomerActions):
                 objects=account.objects,
                 coupons=self._coupons_for(account),
                 promotion_codes=self._promotion_codes_for(account),
+                version=version,
             )
-            validate_params("create", params, context=context, normalized=True)
+            validate_params("create", params, context=context, normalized=True, version=version)
             expand = render.expand_paths(params)
-            render.check_session_expand(expand, DEFAULT)
-            data, line_items = self.build.session(account, params, context)
+            render.check_session_expand(expand, version)
+            data, line_items = self.build.session(account, render.canonical_params(params, version), context)
             if data["mode"] == "setup":
                 intent = self.build.intent("setup_intent", "seti", {**params, "livemode": account.livemode}, None)
                 account.objects[intent["id"]] = intent
@@ -181,34 +195,59 @@ class CheckoutFake(TestSetup, CustomerActions):
             session_id = account.add_session(stored)
             self._owner[session_id] = account
             heapq.heappush(self._expiry, (stored.get("expires_at"), stored.sequence, session_id))
-            return self._render(account, stored, expand)
+            return self._render(account, stored, expand, version)
 
-    def retrieve_session(self, account: Account, session_id: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def retrieve_session(
+        self, account: Account, session_id: str, params: Mapping[str, Any], *, version: ApiVersion | None = None
+    ) -> dict[str, Any]:
         """``GET /v1/checkout/sessions/{session}``."""
+        version = version or self.default_version
         with self._lock:
-            validate_params("retrieve", params, normalized=True)
+            validate_params("retrieve", params, normalized=True, version=version)
             expand = render.expand_paths(params)
-            render.check_session_expand(expand, DEFAULT)
-            return self._render(account, self._get(account, session_id), expand)
+            render.check_session_expand(expand, version)
+            return self._render(account, self._get(account, session_id), expand, version)
 
-    def expire_session(self, account: Account, session_id: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        """``POST /v1/checkout/sessions/{session}/expire``: only an open session can be expired."""
+    def update_session(
+        self, account: Account, session_id: str, params: Mapping[str, Any], *, version: ApiVersion | None = None
+    ) -> dict[str, Any]:
+        """``POST /v1/checkout/sessions/{session}``: change an open session (today's API; not in 2022-08-01)."""
+        version = version or self.default_version
         with self._lock:
-            validate_params("expire", params, normalized=True)
+            validate_params("update", params, normalized=True, version=version)
             expand = render.expand_paths(params)
-            render.check_session_expand(expand, DEFAULT)
+            render.check_session_expand(expand, version)
+            stored = self._get(account, session_id)
+            data = stored.data
+            updates = self.build.update(data, params)
+            if updates:
+                account.save(stored, {**data, **updates})
+            return self._render(account, stored, expand, version)
+
+    def expire_session(
+        self, account: Account, session_id: str, params: Mapping[str, Any], *, version: ApiVersion | None = None
+    ) -> dict[str, Any]:
+        """``POST /v1/checkout/sessions/{session}/expire``: only an open session can be expired."""
+        version = version or self.default_version
+        with self._lock:
+            validate_params("expire", params, normalized=True, version=version)
+            expand = render.expand_paths(params)
+            render.check_session_expand(expand, version)
             stored = self._get(account, session_id)
             status = stored.get("status")
             if status != "open":
                 raise exceptions.not_expirable(status)
             self._expire(account, stored, self.clock.now())
-            return self._render(account, stored, expand)
+            return self._render(account, stored, expand, version)
 
-    def list_sessions(self, account: Account, params: Mapping[str, Any]) -> dict[str, Any]:
+    def list_sessions(
+        self, account: Account, params: Mapping[str, Any], *, version: ApiVersion | None = None
+    ) -> dict[str, Any]:
         """``GET /v1/checkout/sessions``: newest first, filtered, one page."""
+        version = version or self.default_version
         with self._lock:
-            validate_params("list", params, normalized=True)
-            inner = render.list_expand(render.expand_paths(params), DEFAULT)
+            validate_params("list", params, normalized=True, version=version)
+            inner = render.list_expand(render.expand_paths(params), version)
             filters = {
                 name: value
                 for name, value in models.filter_values(
@@ -219,13 +258,16 @@ class CheckoutFake(TestSetup, CustomerActions):
                 page, has_more = pagination.page(account.filtered(filters), params, str, "checkout.session")
             else:
                 page, has_more = pagination.newest_first(account.order, account.position, params)
-            data = [self._render(account, account.sessions[i], inner) for i in page]
+            data = [self._render(account, account.sessions[i], inner, version) for i in page]
             return render.list_object(data, has_more, "/v1/checkout/sessions")
 
-    def list_line_items(self, account: Account, session_id: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def list_line_items(
+        self, account: Account, session_id: str, params: Mapping[str, Any], *, version: ApiVersion | None = None
+    ) -> dict[str, Any]:
         """``GET /v1/checkout/sessions/{session}/line_items``: the session's items in order, one page."""
+        version = version or self.default_version
         with self._lock:
-            validate_params("list_line_items", params, normalized=True)
+            validate_params("list_line_items", params, normalized=True, version=version)
             expand = render.expand_paths(params)
             for path in expand:
                 if path not in ("data.price", "data.price.product"):
@@ -246,13 +288,20 @@ class CheckoutFake(TestSetup, CustomerActions):
             raise exceptions.no_such_session(session_id)
         return stored
 
-    def _render(self, account: Account, stored: StoredSession, expand: list[str]) -> dict[str, Any]:
+    def _shown(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A stored session's fields as the account's default version shows them (helpers, events, views)."""
+        return render.session_for(data, self.default_version)
+
+    def _render(
+        self, account: Account, stored: StoredSession, expand: list[str], version: ApiVersion
+    ) -> dict[str, Any]:
         def lookup(field: str, object_id: str) -> dict[str, Any] | None:
             if field == "customer":
                 return self._customers_for(account).get(object_id)
             return account.objects.get(object_id)
 
-        return render.expand_session(stored.data, expand, line_items=lambda: stored.line_items, lookup=lookup)
+        data = render.session_for(stored.data, version)
+        return render.expand_session(data, expand, line_items=lambda: stored.line_items, lookup=lookup)
 
     # -- webhooks -------------------------------------------------------------------------------------------------
 
@@ -328,9 +377,9 @@ class CheckoutFake(TestSetup, CustomerActions):
             id=self.ids.new("evt"),
             type=event_type,
             created=self.clock.now() if at is None else at,
-            data_object=stored.data,
+            data_object=self._shown(stored.data),
             livemode=account.livemode,
-            api_version=API_VERSION,
+            api_version=self.default_version.name,
             account=account.stripe_account,
             request_id=request_id,
             idempotency_key=idempotency_key,

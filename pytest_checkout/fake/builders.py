@@ -17,11 +17,11 @@ from pytest_checkout.fake.ids import IdFactory
 from pytest_checkout.fake.models import PRICE_BLANK, SESSION_BLANK, Account
 from pytest_checkout.fake.render import list_object
 from pytest_checkout.fake.shapes import shape
-from pytest_checkout.versions import DEFAULT
+from pytest_checkout.versions import CANONICAL_SESSION, DEFAULT
 
 __all__ = ["CHECKOUT_BASE_URL", "DEFAULT_ADDRESS", "DEFAULT_CUSTOMER", "Builder"]
 
-CHECKOUT_SESSION, PRICE, RESOURCES = DEFAULT.checkout_session, DEFAULT.price, DEFAULT.resources
+CHECKOUT_SESSION, PRICE, RESOURCES = CANONICAL_SESSION, DEFAULT.price, DEFAULT.resources
 PRODUCT = DEFAULT.components["product"]
 
 CHECKOUT_BASE_URL = "https://checkout.stripe.com/c/pay/"
@@ -73,12 +73,20 @@ class Builder:
                 updates["total_details"] = {**data["total_details"], "amount_shipping": amount}
                 updates["amount_total"] = (data.get("amount_total") or 0) + amount
         if data.get("shipping_address_collection"):
+            shipped_to = name or DEFAULT_CUSTOMER["name"]
+            # Where each version shows it: shipping_details before basil, collected_information since (the
+            # store keeps both; render.session_for answers each version its own).
             updates["shipping_details"] = {
                 "address": dict(address),
                 "carrier": None,
-                "name": name or DEFAULT_CUSTOMER["name"],
+                "name": shipped_to,
                 "phone": None,
                 "tracking_number": None,
+            }
+            updates["collected_information"] = {
+                "business_name": None,
+                "individual_name": None,
+                "shipping_details": {"address": dict(address), "name": shipped_to},
             }
         return updates
 
@@ -142,7 +150,7 @@ class Builder:
             # Unverified: Stripe's default for payment_method_collection outside subscription mode.
             "payment_method_collection": params.get("payment_method_collection") or "always",
             "payment_method_options": params.get("payment_method_options") or {},
-            "payment_method_types": list(params.get("payment_method_types") or ["card"]),
+            "payment_method_types": self.payment_method_types(params, currency),
             "payment_status": "no_payment_required" if mode == "setup" else "unpaid",
             "phone_number_collection": {"enabled": bool((params.get("phone_number_collection") or {}).get("enabled"))},
             "recovered_from": None,
@@ -154,7 +162,7 @@ class Builder:
             "status": "open",
             "submit_type": params.get("submit_type"),
             "subscription": None,
-            "success_url": params["success_url"],
+            "success_url": params.get("success_url"),
             # Seen: absent from the session unless the request gave it (models.ABSENT_WHEN_NULL).
             "tax_id_collection": (
                 {"enabled": bool(params["tax_id_collection"].get("enabled"))}
@@ -163,13 +171,129 @@ class Builder:
             ),
             "total_details": total_details,
             "url": f"{CHECKOUT_BASE_URL}{session_id}#{self.ids.opaque(64)}",
+            **self.todays_fields(params, session_id),
         }
+        if data["ui_mode"] != "hosted_page":
+            # Embedded and elements sessions are shown on the merchant's page: no Stripe-hosted URL (docs).
+            data["url"] = None
         # Objects taken from the params are fitted to the answer's schema (the params have keys the answer
         # does not, and the answer has nullable keys the params left out); the rest is built to fit already.
-        for key in ("consent_collection", "payment_method_options", "shipping_address_collection"):
+        fitted = ("consent_collection", "payment_method_options", "shipping_address_collection", "invoice_creation")
+        for key in fitted:
             if data[key] is not None:
                 data[key] = shape(CHECKOUT_SESSION.properties[key], data[key])
         return {**SESSION_BLANK, **data}, line_items
+
+    def todays_fields(self, params: Mapping[str, Any], session_id: str) -> dict[str, Any]:
+        """The fields a session has since 2022-08-01 (answered to the versions that have them), from its params.
+
+        ``ui_mode`` is stored in today's names (``render.canonical_params`` renames older ones). A session shown
+        outside Stripe's hosted page has a ``client_secret`` for Stripe.js; its form here is a guess on the
+        pattern of other client secrets (``{id}_secret_{random}``).
+        """
+        ui_mode = params.get("ui_mode") or "hosted_page"
+        return {
+            "adaptive_pricing": {"enabled": bool((params.get("adaptive_pricing") or {}).get("enabled"))},
+            "allowed_payment_method_types": params.get("allowed_payment_method_types"),
+            "client_secret": None if ui_mode == "hosted_page" else f"{session_id}_secret_{self.ids.opaque(24)}",
+            "custom_fields": [self.custom_field(field) for field in params.get("custom_fields") or []],
+            "custom_text": self.custom_text(params.get("custom_text")),
+            "excluded_payment_method_types": params.get("excluded_payment_method_types"),
+            "integration_identifier": params.get("integration_identifier"),
+            "invoice_creation": self.invoice_creation(params),
+            "origin_context": params.get("origin_context"),
+            "redirect_on_completion": (
+                None if ui_mode == "hosted_page" else params.get("redirect_on_completion") or "always"
+            ),
+            "return_url": params.get("return_url"),
+            "ui_mode": ui_mode,
+        }
+
+    @staticmethod
+    def payment_method_types(params: Mapping[str, Any], currency: str | None) -> list[str]:
+        """The methods the customer may pay with: those the request named (``payment_method_types``, before
+        endive), or those of ``allowed_payment_method_types`` that fit the session, less the excluded ones.
+
+        Without either, Stripe offers the methods the Dashboard turned on; the fake's account has cards only.
+        """
+        if params.get("payment_method_types"):
+            return list(params["payment_method_types"])
+        excluded = params.get("excluded_payment_method_types") or []
+        allowed = params.get("allowed_payment_method_types")
+        if allowed:
+            return [m for m in rules.compatible_methods(list(allowed), currency, params) if m not in excluded]
+        return [m for m in ["card"] if m not in excluded] or ["card"]
+
+    @staticmethod
+    def custom_field(given: Mapping[str, Any]) -> dict[str, Any]:
+        """A custom field as the session shows it before the customer fills it in (its value null)."""
+        kind = given["type"]
+        field: dict[str, Any] = {
+            "key": given["key"],
+            "label": dict(given["label"]),
+            "optional": bool(given.get("optional")),
+            "type": kind,
+            "dropdown": None,
+            "numeric": None,
+            "text": None,
+        }
+        options = given.get(kind) or {}
+        if kind == "dropdown":
+            field["dropdown"] = {
+                "default_value": options.get("default_value"),
+                "options": [dict(option) for option in options.get("options") or []],
+                "value": None,
+            }
+        else:
+            field[kind] = {
+                "default_value": options.get("default_value"),
+                "maximum_length": options.get("maximum_length"),
+                "minimum_length": options.get("minimum_length"),
+                "value": None,
+            }
+        return field
+
+    @staticmethod
+    def custom_text(given: Mapping[str, Any] | None) -> dict[str, Any]:
+        given = given or {}
+        keys = ("after_submit", "shipping_address", "submit", "terms_of_service_acceptance")
+        return {key: dict(given[key]) if isinstance(given.get(key), Mapping) else None for key in keys}
+
+    @staticmethod
+    def invoice_creation(params: Mapping[str, Any]) -> dict[str, Any] | None:
+        if params.get("mode") != "payment":
+            return None  # the docs: invoice creation is for payment mode
+        given = params.get("invoice_creation") or {}
+        return {"enabled": bool(given.get("enabled")), "invoice_data": dict(given.get("invoice_data") or {})}
+
+    def update(self, data: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+        """The fields ``POST /v1/checkout/sessions/{id}`` changes (today's API): metadata, shipping details.
+
+        Metadata merges as on every Stripe object: a key set to "" is removed, an empty ``metadata`` removes
+        all. Unverified: the update of ``line_items`` and ``shipping_options`` is not modelled (refused).
+        """
+        updates: dict[str, Any] = {}
+        if "metadata" in params:
+            given = params["metadata"]
+            if given in ("", {}):
+                updates["metadata"] = {}
+            else:
+                merged = dict(data.get("metadata") or {})
+                for key, value in given.items():
+                    if value == "":
+                        merged.pop(key, None)
+                    else:
+                        merged[key] = value
+                updates["metadata"] = merged
+        collected = params.get("collected_information")
+        if isinstance(collected, Mapping) and isinstance(collected.get("shipping_details"), Mapping):
+            given = collected["shipping_details"]
+            details = {"address": {**dict.fromkeys(DEFAULT_ADDRESS), **given["address"]}, "name": given["name"]}
+            updates["collected_information"] = {
+                **(data.get("collected_information") or {"business_name": None, "individual_name": None}),
+                "shipping_details": details,
+            }
+        return updates
 
     def discount(
         self, context: rules.RuleContext, params: Mapping[str, Any], line_items: list[dict[str, Any]], subtotal: int

@@ -89,7 +89,7 @@ def customer_details(
 class CustomerActions:
     """The customer's half of ``CheckoutFake``.
 
-    The attributes and the methods declared without a body (``_find``, ``_emit``, ``_promotion_codes_for``) are
+    The attributes and the methods declared without a body (``_find``, ``_emit``, ``_shown``, ...) are
     ``CheckoutFake``'s, named here for the type checker; a ``CustomerActions`` alone is never made.
     """
 
@@ -104,6 +104,9 @@ class CustomerActions:
         raise NotImplementedError
 
     def _promotion_codes_for(self, account: Account) -> Mapping[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    def _shown(self, data: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
     def complete(
@@ -227,7 +230,7 @@ class CustomerActions:
             account.save(stored, {**data, **updates})
             stored.async_pending = async_payment
             self._emit(account, "checkout.session.completed", stored)
-            return fake_object(stored.data)
+            return fake_object(self._shown(stored.data))
 
     def _typed_promotion_code(
         self, account: Account, data: Mapping[str, Any], items: list[dict[str, Any]], code: str | None
@@ -266,7 +269,7 @@ class CustomerActions:
                 self._emit(account, "checkout.session.async_payment_succeeded", stored)
             else:
                 self._emit(account, "checkout.session.async_payment_failed", stored)
-            return fake_object(stored.data)
+            return fake_object(self._shown(stored.data))
 
     def _settle_objects(self, account: Account, data: Mapping[str, Any], succeeded: bool) -> None:
         # The objects behind the session follow its payment: a payment intent succeeds or goes back to needing a

@@ -18,6 +18,7 @@ from pytest_checkout.fake.backend import CheckoutFake
 from pytest_checkout.fake.httpstate import MAX_RECORDED_REQUESTS
 from pytest_checkout.fake.transports import activation
 from pytest_checkout.fake.transports.hosts import ApiBase
+from pytest_checkout.versions import API_VERSION
 
 __all__ = ["mock_checkout"]
 
@@ -39,7 +40,9 @@ class mock_checkout:  # noqa: N801 - named like moto's mock_aws, which it follow
     ``api_base``, or the network. The innermost active fake answers, in every thread; fakes may stop in any
     order. Entering the same ``mock_checkout`` again nests (the state is kept until the outermost exit); the
     state of the fake is reset when its activation ends. ``fake.requests`` keeps the latest
-    ``max_recorded_requests`` requests (default 10,000; ``None`` keeps every one).
+    ``max_recorded_requests`` requests (default 10,000; ``None`` keeps every one). ``api_version`` and
+    ``strict_versions`` are the fake's (``CheckoutFake``): the account's default version, and whether a version
+    between the modelled ones gets the snapshot before it.
 
     As a decorator it keeps the fake active for the whole of each call: of a function, of a coroutine (across
     its awaits), and of a generator or an async generator (for the whole iteration). The wrapped function gets
@@ -53,11 +56,18 @@ class mock_checkout:  # noqa: N801 - named like moto's mock_aws, which it follow
         seed: int | str = 0,
         now: int | float | None = None,
         max_recorded_requests: int | None = MAX_RECORDED_REQUESTS,
+        api_version: str = API_VERSION,
+        strict_versions: bool = False,
     ):
         self._base = ApiBase.parse(api_base)
         self.api_base = self._base.url
         self.fake = CheckoutFake(
-            seed=seed, now=now, api_base=self.api_base, max_recorded_requests=max_recorded_requests
+            seed=seed,
+            now=now,
+            api_base=self.api_base,
+            max_recorded_requests=max_recorded_requests,
+            api_version=api_version,
+            strict_versions=strict_versions,
         )
         self._entry: activation.Entry | None = None
         self._depth = 0

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_checkout.codec import MAPPINGS
 from pytest_checkout.fake.fakeobject import FakeObject, fake_object
 from pytest_checkout.fake.shapes import Packer, blank, present_keys
-from pytest_checkout.versions import DEFAULT
+from pytest_checkout.versions import CANONICAL_SESSION, DEFAULT
 
 __all__ = ["FILTERS", "Account", "SessionsView", "StoredSession", "filter_values"]
 
-CHECKOUT_SESSION, ITEM, PRICE = DEFAULT.checkout_session, DEFAULT.item, DEFAULT.price
+# A session is stored with every field any version answers with (versions.CANONICAL_SESSION); each answer
+# shows the fields of the request's version (render.session_for).
+CHECKOUT_SESSION, ITEM, PRICE = CANONICAL_SESSION, DEFAULT.item, DEFAULT.price
 
 _SESSION = Packer(["id", "object", *sorted(set(CHECKOUT_SESSION.properties) - {"id", "object", "line_items"})])
 _ITEM = Packer(present_keys(ITEM))
@@ -181,16 +183,19 @@ class Account:
 class SessionsView(Mapping[str, FakeObject]):
     """``CheckoutFake.sessions``: the sessions of all accounts, copied one at a time as they are read."""
 
-    def __init__(self, owner: Mapping[str, Account], lock: threading.RLock) -> None:
+    def __init__(
+        self, owner: Mapping[str, Account], lock: threading.RLock, show: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> None:
         self._owner = owner
         self._lock = lock
+        self._show = show
 
     def __getitem__(self, session_id: str) -> FakeObject:
         with self._lock:
             account = self._owner.get(session_id)
             if account is None:
                 raise KeyError(session_id)
-            return fake_object(account.sessions[session_id].data)
+            return fake_object(self._show(account.sessions[session_id].data))
 
     def __iter__(self) -> Iterator[str]:
         with self._lock:

@@ -10,23 +10,123 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from pytest_checkout import versions
 from pytest_checkout.fake import exceptions
+from pytest_checkout.fake.models import ABSENT_WHEN_NULL
+from pytest_checkout.fake.shapes import blank, present_keys
 from pytest_checkout.schema import nodes
 from pytest_checkout.versions import ApiVersion
 
 __all__ = [
     "EXPANDED_LINE_ITEMS",
     "Resolver",
+    "canonical_params",
     "check_session_expand",
     "expand_object",
     "expand_paths",
     "expand_session",
     "list_expand",
     "list_object",
+    "session_for",
 ]
 
 #: How many line items an expanded ``line_items`` holds before ``has_more`` (a guess: Stripe's default page).
 EXPANDED_LINE_ITEMS = 10
+
+
+# -- one stored session, answered in each version --------------------------------------------------------------
+
+#: Fits a stored value to what one version answers with: keys it lacks dropped, keys it has and the value does
+#: not, blank. ``None`` where the stored value is answered as it is.
+Projector = Callable[[Any], Any]
+
+
+def session_for(data: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
+    """A stored session (every field of every version, ``versions.CANONICAL_SESSION``) as ``version`` shows it.
+
+    Fields the version does not have are left out, nested ones too (2022-08-01's ``automatic_tax`` has no
+    ``liability``); fields it has that the store lacks are blank (``currency_conversion`` before clover). Enum
+    values renamed since the version are given their old names (``hosted_page`` is ``hosted`` before dahlia).
+    """
+    project = _SESSION_PROJECTORS.get(version.name)
+    if project is None:
+        compiled = _projector(version.checkout_session, versions.CANONICAL_SESSION)
+        assert compiled is not None  # a version never answers with every stored field as stored
+        project = _SESSION_PROJECTORS[version.name] = compiled
+    shown: dict[str, Any] = project(data)
+    for key in ABSENT_WHEN_NULL:
+        if key not in data and shown.get(key, 0) is None:
+            del shown[key]
+    for key, names in versions.renamed_values(version).items():
+        value = shown.get(key)
+        if value in names:
+            shown[key] = names[value]
+    return shown
+
+
+def canonical_params(params: Mapping[str, Any], version: ApiVersion) -> Mapping[str, Any]:
+    """Create params of ``version`` with the enum values renamed since then in today's names (what is stored)."""
+    renamed = versions.renamed_values(version)
+    if not renamed or not renamed.keys() & params.keys():
+        return params
+    out = dict(params)
+    for key, names in renamed.items():
+        back = {old: new for new, old in names.items()}
+        if out.get(key) in back:
+            out[key] = back[out[key]]
+    return out
+
+
+_SESSION_PROJECTORS: dict[str, Projector] = {}
+
+
+def _projector(node: nodes.Node, stored: nodes.Node | None) -> Projector | None:
+    if stored is not None and node == stored:
+        return None
+    if isinstance(node, nodes.Object) and node.properties:
+        stored_properties = stored.properties if isinstance(stored, nodes.Object) else {}
+        present = set(present_keys(node))
+        plan = {
+            key: (_projector(child, stored_properties.get(key)), key in present or child.nullable)
+            for key, child in node.properties.items()
+        }
+        always = [(key, child) for key, child in node.properties.items() if key in present]
+
+        def project_object(value: Any) -> Any:
+            if not isinstance(value, dict):
+                return value
+            out = {}
+            # In the stored order (id and object first, as Stripe answers), then the keys only this version has.
+            for key, item in value.items():
+                entry = plan.get(key)
+                if entry is None:
+                    continue  # a field this version does not have
+                if item is not None:
+                    inner = entry[0]
+                    out[key] = item if inner is None else inner(item)
+                elif entry[1]:
+                    # Null as stored (live Stripe has nulls the 2022-08-01 spec does not: cancel_url).
+                    out[key] = None
+                # else: an optional field another version has as null; this one leaves it out.
+            for key, child in always:
+                if key not in value:
+                    out[key] = blank(child)
+            return out
+
+        return project_object
+    if isinstance(node, nodes.Array):
+        inner = _projector(node.items, stored.items if isinstance(stored, nodes.Array) else None)
+        if inner is None:
+            return None
+        items = inner
+        return lambda value: [items(item) for item in value] if isinstance(value, list) else value
+    if isinstance(node, nodes.Map):
+        inner = _projector(node.values, stored.values if isinstance(stored, nodes.Map) else None)
+        if inner is None:
+            return None
+        values = inner
+        return lambda value: {k: values(v) for k, v in value.items()} if isinstance(value, dict) else value
+    return None
 
 
 def list_object(data: Sequence[Any], has_more: bool, url: str) -> dict[str, Any]:

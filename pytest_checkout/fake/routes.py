@@ -179,7 +179,8 @@ def handle(
     body_bytes = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else (body or b"")
     request_id = fake.new_id("req")
     asked = header(headers, "Stripe-Version")
-    resolved = versions.resolve(asked)
+    resolved = versions.resolve(asked, default=fake.api_version, strict=fake.strict_versions)
+    version = resolved.version
     response_headers = {
         "Content-Type": "application/json",
         "Request-Id": request_id,
@@ -207,11 +208,15 @@ def handle(
             status, payload = _stub_answer(stub, params)
         else:
             route, parts = found
+            operation = version.operations.get(route.operation.name)
+            if operation is None:
+                # An endpoint newer than the version the request pins (the update endpoint on 2022-08-01).
+                raise exceptions.unrecognized_url(method, path)
             parts = {name: unquote(value) for name, value in parts.items()}
             text = _form_text(method, query, body_bytes)
             pairs = _pairs(text, method)
-            params = codec.decode(pairs, route.operation.params)
-            source = (text, route.operation.params)
+            params = codec.decode(pairs, operation.params)
+            source = (text, operation.params)
             stripe_account = _stripe_account(headers, api_key)
             account = fake.account(api_key, stripe_account)
 
@@ -219,7 +224,7 @@ def handle(
                 # Events this request causes carry its id and idempotency key (events.CAUSE).
                 token = CAUSE.set((request_id, idempotency_key))
                 try:
-                    return 200, _dump(route.run(fake, account, parts, params))
+                    return 200, _dump(route.run(fake, account, parts, params, version))
                 finally:
                     CAUSE.reset(token)
 

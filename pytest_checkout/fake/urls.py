@@ -15,38 +15,53 @@ from typing import Any
 from pytest_checkout.fake.backend import Account, CheckoutFake, Stub
 from pytest_checkout.fake.resources import Resources
 from pytest_checkout.schema.operations import Operation, path_pattern
-from pytest_checkout.versions import DEFAULT
+from pytest_checkout.versions import ApiVersion, all_operations
 
 __all__ = ["HANDLERS", "ROUTES", "Route", "match", "match_stub"]
 
-#: What a route runs: the fake, the requesting account, the path's named parts, the decoded params.
-Handler = Callable[[CheckoutFake, Account, Mapping[str, str], dict[str, Any]], dict[str, Any]]
+#: What a route runs: the fake, the requesting account, the path's named parts, the decoded params, and the API
+#: version the request is answered in.
+Handler = Callable[[CheckoutFake, Account, Mapping[str, str], dict[str, Any], ApiVersion], dict[str, Any]]
 
 
-def _create(fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]) -> dict[str, Any]:
-    return fake.create_session(account, params)
+def _create(
+    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
+) -> dict[str, Any]:
+    return fake.create_session(account, params, version=version)
 
 
-def _retrieve(fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]) -> dict[str, Any]:
-    return fake.retrieve_session(account, parts["session"], params)
+def _retrieve(
+    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
+) -> dict[str, Any]:
+    return fake.retrieve_session(account, parts["session"], params, version=version)
 
 
-def _list(fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]) -> dict[str, Any]:
-    return fake.list_sessions(account, params)
+def _list(
+    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
+) -> dict[str, Any]:
+    return fake.list_sessions(account, params, version=version)
 
 
 def _line_items(
-    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]
+    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
 ) -> dict[str, Any]:
-    return fake.list_line_items(account, parts["session"], params)
+    return fake.list_line_items(account, parts["session"], params, version=version)
 
 
-def _expire(fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]) -> dict[str, Any]:
-    return fake.expire_session(account, parts["session"], params)
+def _expire(
+    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
+) -> dict[str, Any]:
+    return fake.expire_session(account, parts["session"], params, version=version)
+
+
+def _update(
+    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
+) -> dict[str, Any]:
+    return fake.update_session(account, parts["session"], params, version=version)
 
 
 def _create_customer(
-    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]
+    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
 ) -> dict[str, Any]:
     return Resources(fake, account).create_customer(params)
 
@@ -55,7 +70,7 @@ def _retrieving(kind: str, part: str) -> Handler:
     """The handler of ``GET`` of one object of ``kind`` around a session, its id the path's part ``part``."""
 
     def retrieve(
-        fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any]
+        fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
     ) -> dict[str, Any]:
         return Resources(fake, account).retrieve(kind, parts[part], params)
 
@@ -69,6 +84,7 @@ HANDLERS: Mapping[str, Handler] = {
     "list": _list,
     "list_line_items": _line_items,
     "expire": _expire,
+    "update": _update,
     # The objects around a session (fake/resources.py).
     "retrieve_price": _retrieving("price", "price"),
     "retrieve_product": _retrieving("product", "id"),
@@ -88,9 +104,10 @@ class Route:
     run: Handler
 
 
-#: The modelled routes, one per operation of the schema.
-ROUTES: tuple[Route, ...] = tuple(Route(op, HANDLERS[name]) for name, op in DEFAULT.operations.items())
-assert set(HANDLERS) == set(DEFAULT.operations), "every operation of the schema needs a handler"
+#: The modelled routes, one per operation of any registered version (a request whose version lacks one is
+#: answered as Stripe answers an unknown URL).
+ROUTES: tuple[Route, ...] = tuple(Route(op, HANDLERS[name]) for name, op in all_operations().items())
+assert set(HANDLERS) == set(all_operations()), "every operation of the schema needs a handler"
 
 
 def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pytest_checkout.rules import create, lists, money
 from pytest_checkout.rules.create import MODE_ONLY, metadata_limits
 from pytest_checkout.rules.lists import DEFAULT_LIST_LIMIT, LIST_LIMIT
+from pytest_checkout.rules.money import compatible_methods
 from pytest_checkout.rules.registry import (
     _RULES,
     Certainty,
@@ -77,6 +78,7 @@ __all__ = [
     "RuleContext",
     "Violation",
     "check_format",
+    "compatible_methods",
     "create",
     "format_minimum",
     "lists",

@@ -164,6 +164,43 @@ def _subscription_currencies(customer_id: str, context: RuleContext) -> Iterator
                 break
 
 
+def compatible_methods(methods: list[str], currency: str | None, params: Mapping[str, Any]) -> list[str]:
+    """The payment methods of ``methods`` that accept ``currency`` (all of them when it is not known yet)."""
+    if currency is None:
+        return list(methods)
+    out = []
+    for method in methods:
+        accepted = PAYMENT_METHOD_CURRENCIES.get(method)
+        if method == "customer_balance":
+            kind = _dig(params, "payment_method_options", "customer_balance", "bank_transfer", "type")
+            if isinstance(kind, str) and kind in BANK_TRANSFER_CURRENCIES:
+                accepted = frozenset({BANK_TRANSFER_CURRENCIES[kind]})
+        if accepted is None or currency in accepted:
+            out.append(method)
+    return out
+
+
+_NO_VALID_METHODS = (
+    "No valid payment method types for this Checkout Session. Please ensure that you have activated "
+    "payment methods compatible with your chosen currency in your dashboard "
+    "(https://dashboard.stripe.com/settings/payment-methods) or specify `payment_method_types`."
+)
+
+
+@rule("create", "docs", needs=("allowed_payment_method_types",), since="allowed_payment_method_types")
+def allowed_methods_filtered_to_the_currency(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """``allowed_payment_method_types`` keeps the methods that fit the session (endive's changelog: it filters
+    instead of refusing); none left is the error ``payment_method_types`` gave (unverified for this param)."""
+    allowed = params.get("allowed_payment_method_types")
+    if not isinstance(allowed, list) or not allowed:
+        return
+    methods = [m for m in allowed if isinstance(m, str)]
+    excluded = params.get("excluded_payment_method_types") or []
+    kept = [m for m in compatible_methods(methods, _session_currency(params, context), params) if m not in excluded]
+    if not kept:
+        yield Violation(_NO_VALID_METHODS)
+
+
 @rule("create", "docs", needs=("payment_method_types",))
 def payment_method_currencies(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """Each payment method accepts only some currencies (docs; wording a guess)."""
@@ -182,11 +219,7 @@ def payment_method_currencies(params: Mapping[str, Any], context: RuleContext) -
             refused.append((index, method, accepted))
     if methods and len(refused) == len(methods):
         # Seen, with no param.
-        yield Violation(
-            "No valid payment method types for this Checkout Session. Please ensure that you have activated "
-            "payment methods compatible with your chosen currency in your dashboard "
-            "(https://dashboard.stripe.com/settings/payment-methods) or specify `payment_method_types`."
-        )
+        yield Violation(_NO_VALID_METHODS)
         return
     for index, method, accepted in refused:
         # Wording a guess: which of several methods live Stripe names when only some refuse is not known.

@@ -77,6 +77,9 @@ class RuleContext:
     promotion_codes: Mapping[str, Mapping[str, Any]] | None = None
     #: The account's other objects by id (payment intents, subscriptions), for rules about a customer's history.
     objects: Mapping[str, Mapping[str, Any]] | None = None
+    #: The API version of the request (``versions.ApiVersion``): rules that differ between versions ask its
+    #: ``has(gate)``. None: the default version's rules.
+    version: Any = None
     clock: Callable[[], float] = field(default=time.time, repr=False)
     # What the rules work out about one object (a line item's price, the line items of params), kept for the
     # other rules of the same run. Keyed by id() and holding the object, so an id is never reused meanwhile.
@@ -110,6 +113,17 @@ class Rule:
     #: Top-level params of which at least one must be there for the rule to have anything to say; the rule is
     #: not run otherwise (empty: always run). A test holds every rule to it over the rule tests' params.
     needs: tuple[str, ...] = ()
+    #: A behaviour gate (``versions.Change.gate``): the rule holds only in versions that have it (``since``),
+    #: or only in those that do not yet (``until``). None: every version.
+    since: str | None = None
+    until: str | None = None
+
+    def applies_to(self, version: Any) -> bool:
+        """Whether the rule holds in ``version`` (an ``ApiVersion``; None is the default, 2022-08-01)."""
+        has = version.has if version is not None else (lambda gate: False)
+        if self.since is not None and not has(self.since):
+            return False
+        return self.until is None or not has(self.until)
 
 
 _RULES: list[Rule] = []
@@ -118,19 +132,25 @@ _BY_OPERATION: dict[str, list[Rule]] = {}
 
 
 def rule(
-    operation: str, certainty: Certainty, *, needs: tuple[str, ...] = ()
+    operation: str,
+    certainty: Certainty,
+    *,
+    needs: tuple[str, ...] = (),
+    since: str | None = None,
+    until: str | None = None,
 ) -> Callable[[RuleFunction], RuleFunction]:
     """Register a rule; rules run in the order they are defined here.
 
     ``needs``: the top-level params the rule reads; it runs only when one of them is given (not None). Every
     request of the fake runs the rules, and most requests give few of the params most rules are about.
+    ``since`` / ``until``: a version gate (``versions.CHANGES``) the rule holds from, or holds before.
     """
 
     def register(function: RuleFunction) -> RuleFunction:
         name = function.__name__
         if any(r.operation == operation and r.name == name for r in _RULES):
             raise ValueError(f"a rule {name!r} for {operation!r} is registered already")
-        _RULES.append(Rule(operation, name, certainty, function, needs))
+        _RULES.append(Rule(operation, name, certainty, function, needs, since, until))
         _BY_OPERATION.setdefault(operation, []).append(_RULES[-1])
         return function
 
@@ -145,7 +165,10 @@ def run_rules(
     ``tolerate_errors``: the params are known to be malformed; a rule that trips over them is skipped.
     """
     get = params.get
+    version = context.version
     for registered in _BY_OPERATION.get(operation, ()):
+        if (registered.since is not None or registered.until is not None) and not registered.applies_to(version):
+            continue
         if registered.needs:
             for key in registered.needs:
                 if get(key) is not None:

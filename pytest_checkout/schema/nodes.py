@@ -8,7 +8,7 @@ schema (codec, validation, the fake, the strategies) dispatches on the handful o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = [
     "NODE_KINDS",
@@ -23,6 +23,7 @@ __all__ = [
     "Object",
     "Removed",
     "String",
+    "merge",
     "node_at",
 ]
 
@@ -151,3 +152,41 @@ def node_at(root: Node, path: str) -> Node | None:
         if node is None:
             return None
     return node
+
+
+def merge(first: Node, second: Node) -> Node:
+    """One node that holds what either describes: the shape a value must have to be answered in both.
+
+    Objects keep every key of either (merged where both have it; required only where both require it), arrays
+    and maps merge their items, enums join their values (``first``'s order, then ``second``'s new ones). Where
+    the two are of different kinds, ``first`` wins. The fake stores a session in the merge of every version's
+    session and answers each version with what that version's node describes.
+    """
+    nullable = first.nullable or second.nullable
+    if isinstance(first, Object) and isinstance(second, Object):
+        properties = dict(first.properties)
+        for key, node in second.properties.items():
+            properties[key] = merge(properties[key], node) if key in properties else node
+        return Object(
+            properties=properties,
+            required=first.required & second.required,
+            title=first.title or second.title,
+            nullable=nullable,
+            emptyable=first.emptyable,
+        )
+    if isinstance(first, Array) and isinstance(second, Array):
+        return Array(items=merge(first.items, second.items), nullable=nullable, emptyable=first.emptyable)
+    if isinstance(first, Map) and isinstance(second, Map):
+        return Map(values=merge(first.values, second.values), nullable=nullable, emptyable=first.emptyable)
+    if isinstance(first, String) and isinstance(second, String):
+        enum = None
+        if first.enum is not None and second.enum is not None:
+            enum = (*first.enum, *(v for v in second.enum if v not in first.enum))
+        return String(
+            max_length=first.max_length if first.max_length is not None else second.max_length,
+            enum=enum,
+            format=first.format,
+            nullable=nullable,
+            emptyable=first.emptyable,
+        )
+    return first if first.nullable == nullable else replace(first, nullable=nullable)

@@ -1248,13 +1248,6 @@ PRICE = Object(
                             "minimum": Integer(nullable=True),
                             "preset": Integer(nullable=True),
                         },
-                        required=frozenset(
-                            (
-                                "maximum",
-                                "minimum",
-                                "preset",
-                            )
-                        ),
                         title="CustomUnitAmount",
                         nullable=True,
                     ),
@@ -1268,34 +1261,14 @@ PRICE = Object(
                                 "unit_amount_decimal": String(format="decimal", nullable=True),
                                 "up_to": Integer(nullable=True),
                             },
-                            required=frozenset(
-                                (
-                                    "flat_amount",
-                                    "flat_amount_decimal",
-                                    "unit_amount",
-                                    "unit_amount_decimal",
-                                    "up_to",
-                                )
-                            ),
                             title="Tier",
-                        ),
-                        nullable=True,
+                        )
                     ),
                     "unit_amount": Integer(nullable=True),
                     "unit_amount_decimal": String(format="decimal", nullable=True),
                 },
-                required=frozenset(
-                    (
-                        "custom_unit_amount",
-                        "tax_behavior",
-                        "tiers",
-                        "unit_amount",
-                        "unit_amount_decimal",
-                    )
-                ),
                 title="CurrencyOptions",
-            ),
-            nullable=True,
+            )
         ),
         "custom_unit_amount": Object(
             properties={
@@ -1303,13 +1276,6 @@ PRICE = Object(
                 "minimum": Integer(nullable=True),
                 "preset": Integer(nullable=True),
             },
-            required=frozenset(
-                (
-                    "maximum",
-                    "minimum",
-                    "preset",
-                )
-            ),
             title="CustomUnitAmount",
             nullable=True,
         ),
@@ -1356,18 +1322,8 @@ PRICE = Object(
                     "unit_amount_decimal": String(format="decimal", nullable=True),
                     "up_to": Integer(nullable=True),
                 },
-                required=frozenset(
-                    (
-                        "flat_amount",
-                        "flat_amount_decimal",
-                        "unit_amount",
-                        "unit_amount_decimal",
-                        "up_to",
-                    )
-                ),
                 title="Tier",
-            ),
-            nullable=True,
+            )
         ),
         "tiers_mode": String(
             enum=(
@@ -1410,24 +1366,13 @@ PRICE = Object(
             "billing_scheme",
             "created",
             "currency",
-            "currency_options",
-            "custom_unit_amount",
             "deleted",
             "id",
             "livemode",
-            "lookup_key",
             "metadata",
-            "nickname",
             "object",
             "product",
-            "recurring",
-            "tax_behavior",
-            "tiers",
-            "tiers_mode",
-            "transform_quantity",
             "type",
-            "unit_amount",
-            "unit_amount_decimal",
         )
     ),
     title="Price",
@@ -1462,8 +1407,7 @@ ITEM = Object(
                     )
                 ),
                 title="Discount",
-            ),
-            nullable=True,
+            )
         ),
         "id": String(max_length=5000),
         "metadata": Map(values=String(), nullable=True),
@@ -1487,8 +1431,7 @@ ITEM = Object(
                     )
                 ),
                 title="Tax",
-            ),
-            nullable=True,
+            )
         ),
     },
     required=frozenset(
@@ -1500,13 +1443,9 @@ ITEM = Object(
             "amount_total",
             "currency",
             "description",
-            "discounts",
             "id",
             "metadata",
             "object",
-            "price",
-            "quantity",
-            "taxes",
         )
     ),
     title="LineItem",
@@ -1529,15 +1468,12 @@ CHECKOUT_SESSION = Object(
                         (
                             "allow_promotion_codes",
                             "enabled",
-                            "expires_at",
-                            "url",
                         )
                     ),
                     title="Recovery",
                     nullable=True,
                 )
             },
-            required=frozenset(("recovery",)),
             title="AfterExpiration",
             nullable=True,
         ),
@@ -1577,7 +1513,6 @@ CHECKOUT_SESSION = Object(
                     "enabled",
                     "liability",
                     "provider",
-                    "status",
                 )
             ),
             title="AutomaticTax",
@@ -1700,12 +1635,6 @@ CHECKOUT_SESSION = Object(
                 ),
                 "terms_of_service": String(enum=("accepted",), nullable=True),
             },
-            required=frozenset(
-                (
-                    "promotions",
-                    "terms_of_service",
-                )
-            ),
             title="Consent",
             nullable=True,
         ),
@@ -1720,13 +1649,6 @@ CHECKOUT_SESSION = Object(
                 "promotions": String(enum=PROMOTIONS, nullable=True),
                 "terms_of_service": String(enum=TERMS_OF_SERVICE, nullable=True),
             },
-            required=frozenset(
-                (
-                    "payment_method_reuse_agreement",
-                    "promotions",
-                    "terms_of_service",
-                )
-            ),
             title="ConsentCollection",
             nullable=True,
         ),
@@ -1874,16 +1796,6 @@ CHECKOUT_SESSION = Object(
                         "postal_code": String(max_length=5000, nullable=True),
                         "state": String(max_length=5000, nullable=True),
                     },
-                    required=frozenset(
-                        (
-                            "city",
-                            "country",
-                            "line1",
-                            "line2",
-                            "postal_code",
-                            "state",
-                        )
-                    ),
                     title="Address",
                     nullable=True,
                 ),
@@ -1896,29 +1808,12 @@ CHECKOUT_SESSION = Object(
                 "tax_ids": Array(
                     items=Object(
                         properties={"type": String(enum=TAX_ID_TYPE), "value": String(max_length=5000, nullable=True)},
-                        required=frozenset(
-                            (
-                                "type",
-                                "value",
-                            )
-                        ),
+                        required=frozenset(("type",)),
                         title="TaxId",
                     ),
                     nullable=True,
                 ),
             },
-            required=frozenset(
-                (
-                    "address",
-                    "business_name",
-                    "email",
-                    "individual_name",
-                    "name",
-                    "phone",
-                    "tax_exempt",
-                    "tax_ids",
-                )
-            ),
             title="CustomerDetails",
             nullable=True,
         ),
@@ -2015,7 +1910,7 @@ CHECKOUT_SESSION = Object(
             title="InvoiceCreation",
             nullable=True,
         ),
-        "line_items": list_of(ITEM, title="list", nullable=True),
+        "line_items": list_of(ITEM, title="list"),
         "livemode": Boolean(),
         "locale": String(enum=LOCALE, nullable=True),
         "managed_payments": Object(
@@ -2110,80 +2005,41 @@ CHECKOUT_SESSION = Object(
             properties={
                 "acss_debit": Object(
                     properties={
-                        "currency": String(enum=CURRENCY, nullable=True),
+                        "currency": String(enum=CURRENCY),
                         "mandate_options": Object(
                             properties={
-                                "custom_mandate_url": String(max_length=5000, nullable=True),
-                                "default_for": Array(items=String(enum=DEFAULT_FOR), nullable=True),
+                                "custom_mandate_url": String(max_length=5000),
+                                "default_for": Array(items=String(enum=DEFAULT_FOR)),
                                 "interval_description": String(max_length=5000, nullable=True),
                                 "payment_schedule": String(
                                     enum=PAYMENT_SCHEDULE_COMBINED_OR_INTERVAL_OR_SPORADIC, nullable=True
                                 ),
                                 "transaction_type": String(enum=TRANSACTION_TYPE, nullable=True),
                             },
-                            required=frozenset(
-                                (
-                                    "custom_mandate_url",
-                                    "default_for",
-                                    "interval_description",
-                                    "payment_schedule",
-                                    "transaction_type",
-                                )
-                            ),
                             title="MandateOptions",
-                            nullable=True,
                         ),
-                        "setup_future_usage": String(
-                            enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION, nullable=True
-                        ),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
                         "target_date": String(nullable=True),
-                        "verification_method": String(enum=ACSS_DEBIT_VERIFICATION_METHOD, nullable=True),
+                        "verification_method": String(enum=ACSS_DEBIT_VERIFICATION_METHOD),
                     },
-                    required=frozenset(
-                        (
-                            "currency",
-                            "mandate_options",
-                            "setup_future_usage",
-                            "target_date",
-                            "verification_method",
-                        )
-                    ),
                     title="AcssDebit",
-                    nullable=True,
                 ),
                 "affirm": Object(
                     properties={
                         "capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True),
-                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
                     },
-                    required=frozenset(
-                        (
-                            "capture_method",
-                            "setup_future_usage",
-                        )
-                    ),
                     title="Affirm",
-                    nullable=True,
                 ),
                 "afterpay_clearpay": Object(
                     properties={
                         "capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True),
-                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
                     },
-                    required=frozenset(
-                        (
-                            "capture_method",
-                            "setup_future_usage",
-                        )
-                    ),
                     title="AfterpayClearpay",
-                    nullable=True,
                 ),
                 "alipay": Object(
-                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True)},
-                    required=frozenset(("setup_future_usage",)),
-                    title="Alipay",
-                    nullable=True,
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="Alipay"
                 ),
                 "alma": Object(
                     properties={"capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True)},
@@ -2207,17 +2063,10 @@ CHECKOUT_SESSION = Object(
                 ),
                 "au_becs_debit": Object(
                     properties={
-                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
                         "target_date": String(nullable=True),
                     },
-                    required=frozenset(
-                        (
-                            "setup_future_usage",
-                            "target_date",
-                        )
-                    ),
                     title="AuBecsDebit",
-                    nullable=True,
                 ),
                 "bacs_debit": Object(
                     properties={
@@ -2227,28 +2076,14 @@ CHECKOUT_SESSION = Object(
                             title="MandateOptions",
                             nullable=True,
                         ),
-                        "setup_future_usage": String(
-                            enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION, nullable=True
-                        ),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
                         "target_date": String(nullable=True),
                     },
-                    required=frozenset(
-                        (
-                            "mandate_options",
-                            "setup_future_usage",
-                            "target_date",
-                        )
-                    ),
                     title="BacsDebit",
-                    nullable=True,
                 ),
                 "bancontact": Object(
-                    properties={
-                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION, nullable=True)
-                    },
-                    required=frozenset(("setup_future_usage",)),
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION)},
                     title="Bancontact",
-                    nullable=True,
                 ),
                 "billie": Object(
                     properties={"capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True)},
@@ -2259,28 +2094,15 @@ CHECKOUT_SESSION = Object(
                 "boleto": Object(
                     properties={
                         "expires_after_days": Integer(),
-                        "setup_future_usage": String(
-                            enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION, nullable=True
-                        ),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
                     },
-                    required=frozenset(
-                        (
-                            "expires_after_days",
-                            "setup_future_usage",
-                        )
-                    ),
+                    required=frozenset(("expires_after_days",)),
                     title="Boleto",
-                    nullable=True,
                 ),
                 "card": Object(
                     properties={
                         "capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True),
-                        "installments": Object(
-                            properties={"enabled": Boolean(nullable=True)},
-                            required=frozenset(("enabled",)),
-                            title="Installments",
-                            nullable=True,
-                        ),
+                        "installments": Object(properties={"enabled": Boolean()}, title="Installments"),
                         "request_extended_authorization": String(enum=IF_AVAILABLE_OR_NEVER, nullable=True),
                         "request_incremental_authorization": String(enum=IF_AVAILABLE_OR_NEVER, nullable=True),
                         "request_multicapture": String(enum=IF_AVAILABLE_OR_NEVER, nullable=True),
@@ -2300,29 +2122,11 @@ CHECKOUT_SESSION = Object(
                             title="Restrictions",
                             nullable=True,
                         ),
-                        "setup_future_usage": String(
-                            enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION, nullable=True
-                        ),
-                        "statement_descriptor_suffix_kana": String(max_length=5000, nullable=True),
-                        "statement_descriptor_suffix_kanji": String(max_length=5000, nullable=True),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
+                        "statement_descriptor_suffix_kana": String(max_length=5000),
+                        "statement_descriptor_suffix_kanji": String(max_length=5000),
                     },
-                    required=frozenset(
-                        (
-                            "capture_method",
-                            "installments",
-                            "request_extended_authorization",
-                            "request_incremental_authorization",
-                            "request_multicapture",
-                            "request_overcapture",
-                            "request_three_d_secure",
-                            "restrictions",
-                            "setup_future_usage",
-                            "statement_descriptor_suffix_kana",
-                            "statement_descriptor_suffix_kanji",
-                        )
-                    ),
                     title="Card",
-                    nullable=True,
                 ),
                 "cashapp": Object(
                     properties={
@@ -2357,66 +2161,26 @@ CHECKOUT_SESSION = Object(
                                     },
                                     required=frozenset(("country",)),
                                     title="EuBankTransfer",
-                                    nullable=True,
                                 ),
-                                "requested_address_types": Array(
-                                    items=String(enum=REQUESTED_ADDRESS_TYPES), nullable=True
-                                ),
+                                "requested_address_types": Array(items=String(enum=REQUESTED_ADDRESS_TYPES)),
                                 "type": String(enum=BANK_TRANSFER_TYPE, nullable=True),
                             },
-                            required=frozenset(
-                                (
-                                    "eu_bank_transfer",
-                                    "requested_address_types",
-                                    "type",
-                                )
-                            ),
                             title="BankTransfer",
-                            nullable=True,
                         ),
                         "funding_type": String(enum=FUNDING_TYPE, nullable=True),
-                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
                     },
-                    required=frozenset(
-                        (
-                            "bank_transfer",
-                            "funding_type",
-                            "setup_future_usage",
-                        )
-                    ),
                     title="CustomerBalance",
-                    nullable=True,
                 ),
-                "eps": Object(
-                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True)},
-                    required=frozenset(("setup_future_usage",)),
-                    title="Eps",
-                    nullable=True,
-                ),
-                "fpx": Object(
-                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True)},
-                    required=frozenset(("setup_future_usage",)),
-                    title="Fpx",
-                    nullable=True,
-                ),
+                "eps": Object(properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="Eps"),
+                "fpx": Object(properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="Fpx"),
                 "giropay": Object(
-                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True)},
-                    required=frozenset(("setup_future_usage",)),
-                    title="Giropay",
-                    nullable=True,
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="Giropay"
                 ),
                 "grabpay": Object(
-                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True)},
-                    required=frozenset(("setup_future_usage",)),
-                    title="Grabpay",
-                    nullable=True,
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="Grabpay"
                 ),
-                "ideal": Object(
-                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True)},
-                    required=frozenset(("setup_future_usage",)),
-                    title="Ideal",
-                    nullable=True,
-                ),
+                "ideal": Object(properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="Ideal"),
                 "kakao_pay": Object(
                     properties={
                         "capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True),
@@ -2434,32 +2198,16 @@ CHECKOUT_SESSION = Object(
                 "klarna": Object(
                     properties={
                         "capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True),
-                        "setup_future_usage": String(
-                            enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION, nullable=True
-                        ),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
                     },
-                    required=frozenset(
-                        (
-                            "capture_method",
-                            "setup_future_usage",
-                        )
-                    ),
                     title="Klarna",
-                    nullable=True,
                 ),
                 "konbini": Object(
                     properties={
                         "expires_after_days": Integer(nullable=True),
-                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
                     },
-                    required=frozenset(
-                        (
-                            "expires_after_days",
-                            "setup_future_usage",
-                        )
-                    ),
                     title="Konbini",
-                    nullable=True,
                 ),
                 "kr_card": Object(
                     properties={
@@ -2526,23 +2274,12 @@ CHECKOUT_SESSION = Object(
                 "oxxo": Object(
                     properties={
                         "expires_after_days": Integer(),
-                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
                     },
-                    required=frozenset(
-                        (
-                            "expires_after_days",
-                            "setup_future_usage",
-                        )
-                    ),
+                    required=frozenset(("expires_after_days",)),
                     title="Oxxo",
-                    nullable=True,
                 ),
-                "p24": Object(
-                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True)},
-                    required=frozenset(("setup_future_usage",)),
-                    title="P24",
-                    nullable=True,
-                ),
+                "p24": Object(properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="P24"),
                 "payco": Object(
                     properties={
                         "capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True),
@@ -2558,10 +2295,7 @@ CHECKOUT_SESSION = Object(
                     nullable=True,
                 ),
                 "paynow": Object(
-                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True)},
-                    required=frozenset(("setup_future_usage",)),
-                    title="Paynow",
-                    nullable=True,
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="Paynow"
                 ),
                 "paypal": Object(
                     properties={
@@ -2650,16 +2384,7 @@ CHECKOUT_SESSION = Object(
                         ),
                         "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION, nullable=True),
                     },
-                    required=frozenset(
-                        (
-                            "amount_includes_iof",
-                            "expires_after_seconds",
-                            "mandate_options",
-                            "setup_future_usage",
-                        )
-                    ),
                     title="Pix",
-                    nullable=True,
                 ),
                 "revolut_pay": Object(
                     properties={
@@ -2709,20 +2434,10 @@ CHECKOUT_SESSION = Object(
                             title="MandateOptions",
                             nullable=True,
                         ),
-                        "setup_future_usage": String(
-                            enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION, nullable=True
-                        ),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
                         "target_date": String(nullable=True),
                     },
-                    required=frozenset(
-                        (
-                            "mandate_options",
-                            "setup_future_usage",
-                            "target_date",
-                        )
-                    ),
                     title="SepaDebit",
-                    nullable=True,
                 ),
                 "sequra": Object(
                     properties={"capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True)},
@@ -2731,10 +2446,7 @@ CHECKOUT_SESSION = Object(
                     nullable=True,
                 ),
                 "sofort": Object(
-                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True)},
-                    required=frozenset(("setup_future_usage",)),
-                    title="Sofort",
-                    nullable=True,
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="Sofort"
                 ),
                 "sunbit": Object(
                     properties={
@@ -2817,37 +2529,17 @@ CHECKOUT_SESSION = Object(
                                     title="Filters",
                                     nullable=True,
                                 ),
-                                "permissions": Array(items=String(enum=PERMISSIONS), nullable=True),
+                                "permissions": Array(items=String(enum=PERMISSIONS)),
                                 "prefetch": Array(items=String(enum=PREFETCH), nullable=True),
-                                "return_url": String(max_length=5000, nullable=True),
+                                "return_url": String(max_length=5000),
                             },
-                            required=frozenset(
-                                (
-                                    "filters",
-                                    "permissions",
-                                    "prefetch",
-                                    "return_url",
-                                )
-                            ),
                             title="FinancialConnections",
-                            nullable=True,
                         ),
-                        "setup_future_usage": String(
-                            enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION, nullable=True
-                        ),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
                         "target_date": String(nullable=True),
-                        "verification_method": String(enum=US_BANK_ACCOUNT_VERIFICATION_METHOD, nullable=True),
+                        "verification_method": String(enum=US_BANK_ACCOUNT_VERIFICATION_METHOD),
                     },
-                    required=frozenset(
-                        (
-                            "financial_connections",
-                            "setup_future_usage",
-                            "target_date",
-                            "verification_method",
-                        )
-                    ),
                     title="UsBankAccount",
-                    nullable=True,
                 ),
                 "wechat_pay": Object(
                     properties={
@@ -2866,57 +2558,6 @@ CHECKOUT_SESSION = Object(
                     nullable=True,
                 ),
             },
-            required=frozenset(
-                (
-                    "acss_debit",
-                    "affirm",
-                    "afterpay_clearpay",
-                    "alipay",
-                    "alma",
-                    "amazon_pay",
-                    "au_becs_debit",
-                    "bacs_debit",
-                    "bancontact",
-                    "billie",
-                    "boleto",
-                    "card",
-                    "cashapp",
-                    "customer_balance",
-                    "eps",
-                    "fpx",
-                    "giropay",
-                    "grabpay",
-                    "ideal",
-                    "kakao_pay",
-                    "klarna",
-                    "konbini",
-                    "kr_card",
-                    "link",
-                    "mobilepay",
-                    "multibanco",
-                    "naver_pay",
-                    "oxxo",
-                    "p24",
-                    "payco",
-                    "paynow",
-                    "paypal",
-                    "payto",
-                    "pix",
-                    "revolut_pay",
-                    "samsung_pay",
-                    "satispay",
-                    "scalapay",
-                    "sepa_debit",
-                    "sequra",
-                    "sofort",
-                    "sunbit",
-                    "swish",
-                    "twint",
-                    "upi",
-                    "us_bank_account",
-                    "wechat_pay",
-                )
-            ),
             title="PaymentMethodOptions",
             nullable=True,
         ),
@@ -2935,10 +2576,7 @@ CHECKOUT_SESSION = Object(
             nullable=True,
         ),
         "phone_number_collection": Object(
-            properties={"enabled": Boolean()},
-            required=frozenset(("enabled",)),
-            title="PhoneNumberCollection",
-            nullable=True,
+            properties={"enabled": Boolean()}, required=frozenset(("enabled",)), title="PhoneNumberCollection"
         ),
         "presentment_details": Object(
             properties={"presentment_amount": Integer(), "presentment_currency": String()},
@@ -3000,8 +2638,7 @@ CHECKOUT_SESSION = Object(
                             )
                         ),
                         title="Tax",
-                    ),
-                    nullable=True,
+                    )
                 ),
             },
             required=frozenset(
@@ -3009,8 +2646,6 @@ CHECKOUT_SESSION = Object(
                     "amount_subtotal",
                     "amount_tax",
                     "amount_total",
-                    "shipping_rate",
-                    "taxes",
                 )
             ),
             title="ShippingCost",
@@ -3041,7 +2676,6 @@ CHECKOUT_SESSION = Object(
                 )
             ),
             title="TaxIdCollection",
-            nullable=True,
         ),
         "total_details": Object(
             properties={
@@ -3092,15 +2726,12 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="Breakdown",
-                    nullable=True,
                 ),
             },
             required=frozenset(
                 (
                     "amount_discount",
-                    "amount_shipping",
                     "amount_tax",
-                    "breakdown",
                 )
             ),
             title="TotalDetails",
@@ -3125,29 +2756,16 @@ CHECKOUT_SESSION = Object(
     required=frozenset(
         (
             "adaptive_pricing",
-            "after_expiration",
-            "allow_promotion_codes",
             "allowed_payment_method_types",
-            "amount_subtotal",
-            "amount_total",
             "automatic_tax",
-            "billing_address_collection",
             "branding_settings",
             "cancel_url",
-            "client_reference_id",
             "client_secret",
             "collected_information",
-            "consent",
-            "consent_collection",
             "created",
-            "currency",
             "custom_fields",
             "custom_text",
-            "customer",
             "customer_account",
-            "customer_creation",
-            "customer_details",
-            "customer_email",
             "discounts",
             "excluded_payment_method_types",
             "expires_at",
@@ -3155,42 +2773,24 @@ CHECKOUT_SESSION = Object(
             "integration_identifier",
             "invoice",
             "invoice_creation",
-            "line_items",
             "livemode",
-            "locale",
             "managed_payments",
-            "metadata",
             "mode",
             "name_collection",
             "object",
             "optional_items",
             "origin_context",
-            "payment_intent",
-            "payment_link",
-            "payment_method_collection",
             "payment_method_configuration_details",
-            "payment_method_options",
             "payment_method_types",
             "payment_status",
             "permissions",
-            "phone_number_collection",
             "presentment_details",
-            "recovered_from",
             "redirect_on_completion",
             "return_url",
             "saved_payment_method_options",
-            "setup_intent",
-            "shipping_address_collection",
-            "shipping_cost",
             "shipping_options",
-            "status",
-            "submit_type",
-            "subscription",
             "success_url",
-            "tax_id_collection",
-            "total_details",
             "ui_mode",
-            "url",
             "wallet_options",
         )
     ),
@@ -3255,9 +2855,7 @@ PRODUCT = Object(
         (
             "active",
             "created",
-            "default_price",
             "deleted",
-            "description",
             "id",
             "images",
             "livemode",
@@ -3265,15 +2863,9 @@ PRODUCT = Object(
             "metadata",
             "name",
             "object",
-            "package_dimensions",
-            "shippable",
-            "statement_descriptor",
-            "tax_code",
             "tax_details",
             "type",
-            "unit_label",
             "updated",
-            "url",
         )
     ),
     title="Product",
@@ -3419,12 +3011,6 @@ SUBSCRIPTION = Object(
         ),
         "billing_thresholds": Object(
             properties={"amount_gte": Integer(nullable=True), "reset_billing_cycle_anchor": Boolean(nullable=True)},
-            required=frozenset(
-                (
-                    "amount_gte",
-                    "reset_billing_cycle_anchor",
-                )
-            ),
             title="BillingThresholds",
             nullable=True,
         ),
@@ -3553,12 +3139,7 @@ SUBSCRIPTION = Object(
                 ),
                 "resumes_at": Integer(nullable=True),
             },
-            required=frozenset(
-                (
-                    "behavior",
-                    "resumes_at",
-                )
-            ),
+            required=frozenset(("behavior",)),
             title="PauseCollection",
             nullable=True,
         ),
@@ -3635,12 +3216,7 @@ SUBSCRIPTION = Object(
         "test_clock": Expandable(resources=("test_clock",), nullable=True),
         "transfer_data": Object(
             properties={"amount_percent": Number(nullable=True), "destination": Expandable(resources=("account",))},
-            required=frozenset(
-                (
-                    "amount_percent",
-                    "destination",
-                )
-            ),
+            required=frozenset(("destination",)),
             title="TransferData",
             nullable=True,
         ),
@@ -3675,55 +3251,32 @@ SUBSCRIPTION = Object(
     },
     required=frozenset(
         (
-            "application",
-            "application_fee_percent",
             "automatic_tax",
             "billing_cycle_anchor",
             "billing_cycle_anchor_config",
             "billing_mode",
             "billing_schedules",
-            "billing_thresholds",
-            "cancel_at",
             "cancel_at_period_end",
-            "canceled_at",
             "cancellation_details",
             "collection_method",
             "created",
             "currency",
             "customer",
             "customer_account",
-            "days_until_due",
-            "default_payment_method",
-            "default_source",
-            "default_tax_rates",
-            "description",
             "discounts",
-            "ended_at",
             "id",
             "invoice_settings",
             "items",
-            "latest_invoice",
             "livemode",
             "managed_payments",
             "metadata",
-            "next_pending_invoice_item_invoice",
             "object",
             "on_behalf_of",
-            "pause_collection",
-            "payment_settings",
-            "pending_invoice_item_interval",
-            "pending_setup_intent",
-            "pending_update",
             "presentment_details",
-            "schedule",
             "start_date",
             "status",
             "status_details",
-            "test_clock",
-            "transfer_data",
-            "trial_end",
             "trial_settings",
-            "trial_start",
         )
     ),
     title="Subscription",
@@ -3739,20 +3292,10 @@ CUSTOMER = Object(
                 "postal_code": String(max_length=5000, nullable=True),
                 "state": String(max_length=5000, nullable=True),
             },
-            required=frozenset(
-                (
-                    "city",
-                    "country",
-                    "line1",
-                    "line2",
-                    "postal_code",
-                    "state",
-                )
-            ),
             title="Address",
             nullable=True,
         ),
-        "balance": Integer(nullable=True),
+        "balance": Integer(),
         "business_name": String(nullable=True),
         "cash_balance": Object(properties={}, title="cash_balance", nullable=True),
         "created": Integer(),
@@ -3768,13 +3311,13 @@ CUSTOMER = Object(
         "email": String(max_length=5000, nullable=True),
         "id": String(max_length=5000),
         "individual_name": String(nullable=True),
-        "invoice_credit_balance": Map(values=Integer(), nullable=True),
+        "invoice_credit_balance": Map(values=Integer()),
         "invoice_prefix": String(max_length=5000, nullable=True),
-        "invoice_settings": Object(properties={}, title="invoice_settings", nullable=True),
+        "invoice_settings": Object(properties={}, title="invoice_settings"),
         "livemode": Boolean(),
-        "metadata": Map(values=String(max_length=500), nullable=True),
+        "metadata": Map(values=String(max_length=500)),
         "name": String(max_length=5000, nullable=True),
-        "next_invoice_sequence": Integer(nullable=True),
+        "next_invoice_sequence": Integer(),
         "object": String(enum=("customer",)),
         "phone": String(max_length=5000, nullable=True),
         "preferred_locales": Array(items=String(max_length=5000), nullable=True),
@@ -3789,38 +3332,18 @@ CUSTOMER = Object(
                         "postal_code": String(max_length=5000, nullable=True),
                         "state": String(max_length=5000, nullable=True),
                     },
-                    required=frozenset(
-                        (
-                            "city",
-                            "country",
-                            "line1",
-                            "line2",
-                            "postal_code",
-                            "state",
-                        )
-                    ),
                     title="Address",
-                    nullable=True,
                 ),
                 "carrier": String(max_length=5000, nullable=True),
-                "name": String(max_length=5000, nullable=True),
+                "name": String(max_length=5000),
                 "phone": String(max_length=5000, nullable=True),
                 "tracking_number": String(max_length=5000, nullable=True),
             },
-            required=frozenset(
-                (
-                    "address",
-                    "carrier",
-                    "name",
-                    "phone",
-                    "tracking_number",
-                )
-            ),
             title="Shipping",
             nullable=True,
         ),
-        "sources": Object(properties={}, title="sources", nullable=True),
-        "subscriptions": list_of(SUBSCRIPTION, title="list", nullable=True),
+        "sources": Object(properties={}, title="sources"),
+        "subscriptions": list_of(SUBSCRIPTION, title="list"),
         "tax": Object(
             properties={
                 "automatic_tax": String(
@@ -3849,7 +3372,6 @@ CUSTOMER = Object(
                         (
                             "country",
                             "source",
-                            "state",
                         )
                     ),
                     title="Location",
@@ -3867,52 +3389,25 @@ CUSTOMER = Object(
             required=frozenset(
                 (
                     "automatic_tax",
-                    "ip_address",
-                    "location",
                     "provider",
                 )
             ),
             title="Tax",
-            nullable=True,
         ),
         "tax_exempt": String(enum=TAX_EXEMPT, nullable=True),
-        "tax_ids": list_of(Object(properties={}, title="tax_id"), title="list", nullable=True),
+        "tax_ids": list_of(Object(properties={}, title="tax_id"), title="list"),
         "test_clock": Expandable(resources=("test_clock",), nullable=True),
     },
     required=frozenset(
         (
-            "address",
-            "balance",
             "business_name",
-            "cash_balance",
             "created",
-            "currency",
             "customer_account",
-            "default_source",
             "deleted",
-            "delinquent",
-            "description",
-            "discount",
-            "email",
             "id",
             "individual_name",
-            "invoice_credit_balance",
-            "invoice_prefix",
-            "invoice_settings",
             "livemode",
-            "metadata",
-            "name",
-            "next_invoice_sequence",
             "object",
-            "phone",
-            "preferred_locales",
-            "shipping",
-            "sources",
-            "subscriptions",
-            "tax",
-            "tax_exempt",
-            "tax_ids",
-            "test_clock",
         )
     ),
     title="Customer",
@@ -3970,25 +3465,9 @@ PAYMENT_INTENT = Object(
                     title="Tax",
                     nullable=True,
                 ),
-                "tip": Object(
-                    properties={"amount": Integer(nullable=True)},
-                    required=frozenset(("amount",)),
-                    title="Tip",
-                    nullable=True,
-                ),
+                "tip": Object(properties={"amount": Integer()}, title="Tip"),
             },
-            required=frozenset(
-                (
-                    "discount_amount",
-                    "error",
-                    "line_items",
-                    "shipping",
-                    "tax",
-                    "tip",
-                )
-            ),
             title="AmountDetails",
-            nullable=True,
         ),
         "amount_received": Integer(),
         "application": Expandable(resources=("application",), nullable=True),
@@ -4109,28 +3588,14 @@ PAYMENT_INTENT = Object(
                                 "approval_requested": Boolean(nullable=True),
                                 "completes_at": Integer(nullable=True),
                             },
-                            required=frozenset(
-                                (
-                                    "approval_requested",
-                                    "completes_at",
-                                )
-                            ),
                             title="CustomerNotification",
-                            nullable=True,
                         )
                     },
-                    required=frozenset(("customer_notification",)),
                     title="Card",
-                    nullable=True,
                 ),
                 "type": String(enum=("card",)),
             },
-            required=frozenset(
-                (
-                    "card",
-                    "type",
-                )
-            ),
+            required=frozenset(("type",)),
             title="Processing",
             nullable=True,
         ),
@@ -4148,33 +3613,13 @@ PAYMENT_INTENT = Object(
                         "postal_code": String(max_length=5000, nullable=True),
                         "state": String(max_length=5000, nullable=True),
                     },
-                    required=frozenset(
-                        (
-                            "city",
-                            "country",
-                            "line1",
-                            "line2",
-                            "postal_code",
-                            "state",
-                        )
-                    ),
                     title="Address",
-                    nullable=True,
                 ),
                 "carrier": String(max_length=5000, nullable=True),
-                "name": String(max_length=5000, nullable=True),
+                "name": String(max_length=5000),
                 "phone": String(max_length=5000, nullable=True),
                 "tracking_number": String(max_length=5000, nullable=True),
             },
-            required=frozenset(
-                (
-                    "address",
-                    "carrier",
-                    "name",
-                    "phone",
-                    "tracking_number",
-                )
-            ),
             title="Shipping",
             nullable=True,
         ),
@@ -4196,7 +3641,7 @@ PAYMENT_INTENT = Object(
         ),
         "transfer_data": Object(
             properties={
-                "amount": Integer(nullable=True),
+                "amount": Integer(),
                 "description": String(nullable=True),
                 "destination": Expandable(resources=("account",)),
                 "metadata": Map(values=String(), nullable=True),
@@ -4214,7 +3659,6 @@ PAYMENT_INTENT = Object(
             },
             required=frozenset(
                 (
-                    "amount",
                     "description",
                     "destination",
                     "metadata",
@@ -4230,51 +3674,25 @@ PAYMENT_INTENT = Object(
         (
             "allowed_payment_method_types",
             "amount",
-            "amount_capturable",
-            "amount_details",
-            "amount_received",
-            "application",
-            "application_fee_amount",
-            "automatic_payment_methods",
-            "canceled_at",
-            "cancellation_reason",
             "capture_method",
-            "client_secret",
             "confirmation_method",
             "created",
             "currency",
-            "customer",
             "customer_account",
-            "description",
             "excluded_payment_method_types",
             "hooks",
             "id",
-            "last_payment_error",
             "latest_charge",
             "livemode",
             "managed_payments",
-            "metadata",
-            "next_action",
             "object",
-            "on_behalf_of",
             "payment_details",
-            "payment_method",
             "payment_method_configuration_details",
-            "payment_method_options",
             "payment_method_types",
             "payment_record",
             "presentment_details",
-            "processing",
-            "receipt_email",
-            "review",
-            "setup_future_usage",
-            "shipping",
             "source",
-            "statement_descriptor",
-            "statement_descriptor_suffix",
             "status",
-            "transfer_data",
-            "transfer_group",
         )
     ),
     title="PaymentIntent",
@@ -4283,7 +3701,7 @@ SETUP_INTENT = Object(
     properties={
         "allowed_payment_method_types": Array(items=String(enum=ALLOWED_PAYMENT_METHOD_TYPES_99_VALUES), nullable=True),
         "application": Expandable(resources=("application",), nullable=True),
-        "attach_to_self": Boolean(nullable=True),
+        "attach_to_self": Boolean(),
         "automatic_payment_methods": Object(
             properties={
                 "allow_redirects": String(enum=ALWAYS_OR_NEVER, nullable=True),
@@ -4363,32 +3781,16 @@ SETUP_INTENT = Object(
     required=frozenset(
         (
             "allowed_payment_method_types",
-            "application",
-            "attach_to_self",
             "automatic_payment_methods",
-            "cancellation_reason",
-            "client_secret",
             "created",
-            "customer",
             "customer_account",
-            "description",
             "excluded_payment_method_types",
-            "flow_directions",
             "id",
-            "last_setup_error",
-            "latest_attempt",
             "livemode",
             "managed_payments",
-            "mandate",
-            "metadata",
-            "next_action",
             "object",
-            "on_behalf_of",
-            "payment_method",
             "payment_method_configuration_details",
-            "payment_method_options",
             "payment_method_types",
-            "single_use_mandate",
             "status",
             "usage",
         )

@@ -2326,13 +2326,13 @@ class LineItem(StripeObject):
     amount_total: int
     currency: str
     description: str | None
-    discounts: list[dict[str, Any]] | None
+    discounts: list[dict[str, Any]]
     id: str
     metadata: dict[str, str] | None
     object: str
     price: dict[str, Any] | None
     quantity: int | None
-    taxes: list[dict[str, Any]] | None
+    taxes: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -2391,7 +2391,7 @@ class Session(StripeObject):
     payment_method_types: list[str]
     payment_status: str
     permissions: dict[str, Any] | None
-    phone_number_collection: dict[str, Any] | None
+    phone_number_collection: dict[str, Any]
     presentment_details: dict[str, Any] | None
     recovered_from: str | None
     redirect_on_completion: str | None
@@ -2405,7 +2405,7 @@ class Session(StripeObject):
     submit_type: str | None
     subscription: str | dict[str, Any] | None
     success_url: str | None
-    tax_id_collection: dict[str, Any] | None
+    tax_id_collection: dict[str, Any]
     total_details: dict[str, Any] | None
     ui_mode: str | None
     url: str | None
