@@ -35,6 +35,7 @@ __all__ = [
     "CHANGES",
     "DEFAULT",
     "TODAY",
+    "UI_MODE_RENAMES",
     "ApiVersion",
     "Change",
     "Resolved",
@@ -171,7 +172,9 @@ class Change:
 
 _OLD_CREATE = _v2022_08_01.CREATE_PARAMS.properties
 _OLD_SESSION = _v2022_08_01.CHECKOUT_SESSION.properties
-_UI_MODES_BEFORE_DAHLIA = {"hosted_page": "hosted", "embedded_page": "embedded", "elements": "custom"}
+#: ``ui_mode`` values renamed by 2026-03-25.dahlia: today's name -> the one before.
+UI_MODE_RENAMES = {"hosted_page": "hosted", "embedded_page": "embedded", "elements": "custom"}
+_UI_MODES_BEFORE_DAHLIA = UI_MODE_RENAMES
 
 
 def _ui_mode(node: nodes.Node) -> nodes.Node:

@@ -249,3 +249,25 @@ def test_strict_versions_answer_a_version_between_as_the_snapshot_before_it() ->
         assert "Received unknown parameter: ui_mode" in str(error.user_message)
         # Today's version is registered: strict answers it as itself.
         assert create(ENDIVE, PAYMENT)["ui_mode"] == "hosted_page"
+
+
+# -- today's list filters -----------------------------------------------------------------------------------------
+
+
+def test_lists_filter_by_status_and_created_in_today_s_api(fake: CheckoutFake) -> None:
+    first = create(ENDIVE, PAYMENT)
+    fake.clock.advance(60)
+    second = create(ENDIVE, PAYMENT)
+    client(ENDIVE).v1.checkout.sessions.expire(first["id"])
+    sessions = client(ENDIVE).v1.checkout.sessions
+    assert [s.id for s in sessions.list(params={"status": "expired"}).data] == [first["id"]]
+    assert [s.id for s in sessions.list(params={"status": "open"}).data] == [second["id"]]
+    assert [s.id for s in sessions.list(params={"created": {"gt": NOW}}).data] == [second["id"]]
+    assert [s.id for s in sessions.list(params={"created": NOW}).data] == [first["id"]]
+    assert [s.id for s in sessions.list(params={"created": {"lte": NOW + 60}, "limit": 1}).data] == [second["id"]]
+
+
+def test_the_status_filter_is_unknown_to_2022_08_01(fake: CheckoutFake) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client(OLD).v1.checkout.sessions.list(params={"status": "open"})  # type: ignore[typeddict-unknown-key]
+    assert caught.value.param == "status"

@@ -638,13 +638,17 @@ def test_rule_accepts_one_request_and_rejects_the_other(rule, accepted, rejected
 
 def test_every_registered_create_rule_has_a_case():
     # These need a price book, customer list or coupons; their cases are the tests below.
-    covered = {case[0] for case in CASES} | {
-        "line_item_price_exists",
-        "customer_exists",
-        "discount_exists",
-        "customer_currency",  # needs customer objects: tests/test_fidelity.py
-        "allowed_methods_filtered_to_the_currency",  # today's API only: the tests below
-    }
+    covered = (
+        {case[0] for case in CASES}
+        | {case[0] for case in TODAY_CASES}
+        | {
+            "line_item_price_exists",
+            "customer_exists",
+            "discount_exists",
+            "customer_currency",  # needs customer objects: tests/test_fidelity.py
+            "allowed_methods_filtered_to_the_currency",  # today's API only: the tests below
+        }
+    )
     registered = {r.name for r in rules.rules_for("create")}
     missing = registered - covered
     assert not missing, f"rules without an accept/reject case: {sorted(missing)}"
@@ -835,3 +839,104 @@ def test_setup_mode_needs_payment_method_types_only_while_the_param_exists():
     assert "setup_needs_payment_method_types" in old
     today = {v.rule for v in rules.run_rules("create", setup, RuleContext(now=NOW, version=versions.TODAY))}
     assert "setup_needs_payment_method_types" not in today
+
+
+# Cases of the rules that hold in today's API only (ui_mode, 2023-10 on), checked in 2026-10-28.endive.
+def _page(mode: str = "embedded_page", **changes: Any) -> dict[str, Any]:
+    page: dict[str, Any] = {
+        "success_url": None,
+        "cancel_url": None,
+        "ui_mode": mode,
+        "return_url": "https://example.com/r",
+    }
+    return params(**{**page, **changes})
+
+
+TODAY_CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None, str | None, str]] = [
+    (
+        "hosted_needs_success_url",
+        _page(),
+        params(success_url=None),
+        "success_url",
+        "parameter_missing",
+        "Missing required param: success_url.",
+    ),
+    (
+        "merchant_page_refuses_hosted_params",
+        _page(),
+        _page(success_url="https://example.com/ok", cancel_url="https://example.com/no"),
+        "cancel_url",
+        None,
+        "The following parameters are not supported with 'ui_mode: embedded_page': cancel_url, success_url.",
+    ),
+    (
+        "merchant_page_refuses_hosted_params",
+        _page("elements"),
+        _page("elements", custom_text={"submit": {"message": "Thanks"}}),
+        "custom_text",
+        None,
+        "The following parameters are not supported with 'ui_mode: elements': custom_text.",
+    ),
+    (
+        "merchant_page_needs_return_url",
+        _page(return_url=None, redirect_on_completion="never"),
+        _page(return_url=None),
+        "return_url",
+        "parameter_missing",
+        "Missing required param: return_url.",
+    ),
+    (
+        "no_return_url_when_never_redirected",
+        _page(redirect_on_completion="if_required"),
+        _page(redirect_on_completion="never"),
+        "return_url",
+        None,
+        "`return_url` cannot be specified when `redirect_on_completion` is `never`.",
+    ),
+    (
+        "no_return_url_when_never_redirected",
+        params(),
+        params(return_url="https://example.com/r"),
+        "return_url",
+        None,
+        "The following parameters are not supported with 'ui_mode: hosted_page': return_url.",
+    ),
+    (
+        "permissions_only_on_the_merchants_page",
+        _page("elements", permissions={"update_shipping_details": "server_only"}),
+        params(permissions={"update_shipping_details": "server_only"}),
+        "permissions",
+        None,
+        "The following parameters are not supported with 'ui_mode: hosted_page': permissions.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "accepted", "rejected", "param", "code", "message"),
+    TODAY_CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(TODAY_CASES)],
+)
+def test_today_s_rule_accepts_one_request_and_rejects_the_other(rule, accepted, rejected, param, code, message):
+    from pytest_checkout import versions
+    from pytest_checkout.validation import check_params, validate_params
+
+    context = RuleContext(now=NOW, version=versions.TODAY)
+    validate_params("create", accepted, context=context, version=versions.TODAY)
+    problems = check_params("create", rejected, context=context, version=versions.TODAY)
+    found = [p for p in problems if p.source == rule]
+    assert [(p.message, p.param, p.code) for p in found] == [(message, param, code)]
+
+
+def test_the_ui_mode_rules_read_the_old_names_of_a_version_before_dahlia():
+    from pytest_checkout import versions
+    from pytest_checkout.validation import check_params
+
+    clover = versions.resolve("2025-09-30.clover").version
+    context = RuleContext(now=NOW, version=clover)
+    problems = check_params(
+        "create", _page("embedded", success_url="https://example.com/ok"), context=context, version=clover
+    )
+    assert [p.message for p in problems] == [
+        "The following parameters are not supported with 'ui_mode: embedded': success_url."
+    ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import ChainMap
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from pytest_checkout import rules, versions
@@ -38,6 +38,33 @@ from pytest_checkout.validation import validate_params
 from pytest_checkout.versions import API_VERSION, ApiVersion
 
 __all__ = ["ASYNC_PAYMENT_METHODS", "Account", "CheckoutFake", "RecordedRequest", "Stub", "mask_key"]
+
+
+def _status_and_created(params: Mapping[str, Any]) -> Callable[[StoredSession], bool] | None:
+    """The ``status`` and ``created`` list filters of today's API as one test of a session; None if neither."""
+    status = params.get("status")
+    created = params.get("created")
+    if not status and created is None:
+        return None
+    bounds: dict[str, int] = {}
+    if isinstance(created, int):
+        bounds = {"gte": created, "lte": created}
+    elif isinstance(created, Mapping):
+        bounds = {k: v for k, v in created.items() if k in ("gt", "gte", "lt", "lte") and isinstance(v, int)}
+    checks = {
+        "gt": lambda value, bound: value > bound,
+        "gte": lambda value, bound: value >= bound,
+        "lt": lambda value, bound: value < bound,
+        "lte": lambda value, bound: value <= bound,
+    }
+
+    def keep(stored: StoredSession) -> bool:
+        if status and stored.get("status") != status:
+            return False
+        when = stored.get("created")
+        return all(checks[op](when, bound) for op, bound in bounds.items())
+
+    return keep
 
 
 class CheckoutFake(TestSetup, CustomerActions):
@@ -254,8 +281,13 @@ class CheckoutFake(TestSetup, CustomerActions):
                     lambda key: params.get(key) if key != "customer_details" else params.get("customer_details")
                 ).items()
             }
-            if filters:
-                page, has_more = pagination.page(account.filtered(filters), params, str, "checkout.session")
+            narrowed = _status_and_created(params)
+            if filters or narrowed is not None:
+                ids = account.filtered(filters) if filters else list(reversed(account.order))
+                if narrowed is not None:
+                    # Today's filters (not in 2022-08-01): a walk of the candidates, newest first.
+                    ids = [i for i in ids if narrowed(account.sessions[i])]
+                page, has_more = pagination.page(ids, params, str, "checkout.session")
             else:
                 page, has_more = pagination.newest_first(account.order, account.position, params)
             data = [self._render(account, account.sessions[i], inner, version) for i in page]

@@ -143,10 +143,10 @@ def _warn_version(fake: CheckoutFake, asked: str | None, resolved: versions.Reso
     # Warnings turned into errors must not turn an answer into a crash inside the HTTP stack.
     with contextlib.suppress(Warning):
         warnings.warn(
-            f"A client sent Stripe-Version {escape_controls(asked)}; pytest-checkout's fake models "
-            f"{resolved.version.name} and "
-            "answers in that version's shape. Pin the client to it (stripe_version=...) or filter "
-            "pytest_checkout.fake.StripeVersionWarning.",
+            f"A client sent Stripe-Version {escape_controls(asked)}, which pytest-checkout's fake can not place "
+            f"(it models {', '.join(v.name for v in versions.all_versions())} and the dated versions between); "
+            f"it answers in {resolved.version.name}'s shape. Pin the client to a version the fake models "
+            "(stripe_version=...) or filter pytest_checkout.fake.StripeVersionWarning.",
             StripeVersionWarning,
             stacklevel=2,
         )

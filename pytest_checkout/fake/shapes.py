@@ -25,14 +25,15 @@ __all__ = ["Packer", "blank", "present_keys", "shape", "shared"]
 
 def present_keys(node: nodes.Object) -> tuple[str, ...]:
     """The keys an object always carries: the required and the nullable ones."""
-    cached = _PRESENT.get(id(node))
-    if cached is None:
-        cached = tuple(k for k, v in node.properties.items() if k in node.required or v.nullable)
-        _PRESENT[id(node)] = cached
-    return cached
+    found = _PRESENT.get(id(node))
+    if found is None or found[0] is not node:
+        keys = tuple(k for k, v in node.properties.items() if k in node.required or v.nullable)
+        found = _PRESENT[id(node)] = (node, keys)
+    return found[1]
 
 
-_PRESENT: dict[int, tuple[str, ...]] = {}
+# By id, holding the node: an id is only unique while its object lives (nodes made on the fly come and go).
+_PRESENT: dict[int, tuple[nodes.Object, tuple[str, ...]]] = {}
 
 
 def blank(node: nodes.Node) -> Any:

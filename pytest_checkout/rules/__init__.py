@@ -12,7 +12,7 @@ is re-exported here.
 
 from __future__ import annotations
 
-from pytest_checkout.rules import create, lists, money
+from pytest_checkout.rules import create, lists, money, ui
 from pytest_checkout.rules.create import MODE_ONLY, metadata_limits
 from pytest_checkout.rules.lists import DEFAULT_LIST_LIMIT, LIST_LIMIT
 from pytest_checkout.rules.money import compatible_methods
@@ -88,6 +88,7 @@ __all__ = [
     "rules_for",
     "run_rules",
     "schema_path",
+    "ui",
 ]
 
 #: Every registered rule, in the order they run (create's, then the lists').

@@ -48,6 +48,12 @@ _OPTION_KEYS: tuple[str, ...] = tuple(schema_node("payment_method_options").prop
 _FOCUS_METHODS: tuple[str, ...] = tuple(m for m in PAYMENT_METHOD_TYPES if m in _OPTION_KEYS)
 _FOCUS_METHOD: Strategy[str | None] = st.sampled_from(_FOCUS_METHODS)
 _FOCUS: Strategy[str | None] = st.one_of(st.none(), _FOCUS_METHOD)
+#: The first method when there is no focus: any, or (half the time) one of those without options, which the
+#: focus never draws first; so blik (pln only) and promptpay (thb only) turn up often enough to count.
+_PLAIN_FIRST: Strategy[str] = st.one_of(
+    st.sampled_from([m for m in PAYMENT_METHOD_TYPES if m not in _FOCUS_METHODS]),
+    st.sampled_from(PAYMENT_METHOD_TYPES),
+)
 
 
 def _accepts(method: str, currency: str) -> bool:
@@ -334,7 +340,7 @@ def _payment_method_types(draw: st.DrawFn, first: str | None = None) -> tuple[li
     """Payment methods that share a currency, and that currency: the first method, then a currency it takes,
     then others that take the currency too."""
     if first is None:
-        first = draw(st.sampled_from(PAYMENT_METHOD_TYPES))
+        first = draw(_PLAIN_FIRST)
     currency = draw(_currency_of(first))
     return [first, *draw(_more_methods(first, currency))], currency
 
