@@ -35,7 +35,7 @@ from pytest_checkout.fake import CheckoutFake, mock_checkout
 from pytest_checkout.recording import LIVE_KEY_PREFIXES, RECORD_MODES
 from pytest_checkout.versions import API_VERSION
 
-_MARKER_KEYS = frozenset({"seed", "now", "api_base"})
+_MARKER_KEYS = frozenset({"seed", "now", "api_base", "api_version", "strict_versions"})
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,7 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
     register_profiles()
     config.addinivalue_line(
         "markers",
-        "checkout(seed=0, now=None, api_base='https://api.stripe.com'): configure the checkout_fake of this test",
+        "checkout(seed=0, now=None, api_base='https://api.stripe.com', api_version='2022-08-01', "
+        "strict_versions=False): configure the checkout_fake of this test",
     )
     config.addinivalue_line(
         "markers",
@@ -93,8 +94,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    """Say which Stripe API version the plugin models, so a run's log shows it."""
-    return f"pytest-checkout: Stripe API version {API_VERSION} (Checkout Sessions)"
+    """Say which Stripe API versions the plugin models, so a run's log shows it."""
+    from pytest_checkout import versions
+
+    modelled = ", ".join(v.name for v in versions.all_versions())
+    return f"pytest-checkout: Stripe API versions {modelled} (Checkout Sessions; default {API_VERSION})"
 
 
 def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -102,7 +106,9 @@ def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     if marker is None:
         return {}
     if marker.args:
-        raise pytest.UsageError("@pytest.mark.checkout takes keyword arguments only: seed=, now=, api_base=")
+        raise pytest.UsageError(
+            "@pytest.mark.checkout takes keyword arguments only: " + ", ".join(f"{k}=" for k in sorted(_MARKER_KEYS))
+        )
     unknown = set(marker.kwargs) - _MARKER_KEYS
     if unknown:
         raise pytest.UsageError(

@@ -271,3 +271,47 @@ def test_the_status_filter_is_unknown_to_2022_08_01(fake: CheckoutFake) -> None:
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client(OLD).v1.checkout.sessions.list(params={"status": "open"})  # type: ignore[typeddict-unknown-key]
     assert caught.value.param == "status"
+
+
+# -- what completion fills in -------------------------------------------------------------------------------------
+
+FIELDS: Any = [
+    {"key": "engraving", "label": {"type": "custom", "custom": "Engraving"}, "type": "text"},
+    {
+        "key": "size",
+        "label": {"type": "custom", "custom": "Size"},
+        "type": "dropdown",
+        "dropdown": {"options": [{"label": "Small", "value": "s"}, {"label": "Large", "value": "l"}]},
+    },
+    {"key": "note", "label": {"type": "custom", "custom": "Note"}, "type": "text", "optional": True},
+]
+
+
+def test_custom_fields_are_null_until_the_customer_fills_them_in(fake: CheckoutFake) -> None:
+    created = create(ENDIVE, {**PAYMENT, "custom_fields": FIELDS})
+    assert all((f["text"] or f["dropdown"])["value"] is None for f in created["custom_fields"])
+    fake.complete(created["id"], custom_fields={"engraving": "J.R."})
+    done = client(ENDIVE).v1.checkout.sessions.retrieve(created["id"]).to_dict()
+    values = {f["key"]: (f["text"] or f["dropdown"])["value"] for f in done["custom_fields"]}
+    assert values == {"engraving": "J.R.", "size": "s", "note": None}
+
+
+def test_a_custom_field_value_must_fit_the_field(fake: CheckoutFake) -> None:
+    created = create(ENDIVE, {**PAYMENT, "custom_fields": FIELDS})
+    with pytest.raises(ValueError, match="'xl' is not an option of the custom field 'size'"):
+        fake.complete(created["id"], custom_fields={"size": "xl"})
+    with pytest.raises(ValueError, match="no custom field colour"):
+        fake.complete(created["id"], custom_fields={"colour": "red"})
+    assert fake.sessions[created["id"]]["status"] == "open"  # a refused completion changes nothing
+
+
+def test_invoice_creation_gives_a_paid_session_its_invoice(fake: CheckoutFake) -> None:
+    created = create(ENDIVE, {**PAYMENT, "invoice_creation": {"enabled": True}})
+    assert created["invoice"] is None
+    assert created["invoice_creation"]["enabled"] is True
+    fake.complete(created["id"])
+    done = client(ENDIVE).v1.checkout.sessions.retrieve(created["id"]).to_dict()
+    assert done["invoice"].startswith("in_")
+    plain = create(ENDIVE, PAYMENT)
+    fake.complete(plain["id"])
+    assert client(ENDIVE).v1.checkout.sessions.retrieve(plain["id"]).to_dict()["invoice"] is None

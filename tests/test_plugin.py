@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from importlib import metadata
 
+import pytest
+
 
 def test_the_entry_point_names_the_plugin_module():
     entry_points = [ep for ep in metadata.entry_points(group="pytest11") if ep.name == "checkout"]
@@ -13,7 +15,9 @@ def test_the_entry_point_names_the_plugin_module():
 def test_pytest_loads_the_plugin_and_reports_the_api_version(pytester):
     pytester.makepyfile("def test_nothing():\n    assert True\n")
     result = pytester.runpytest_subprocess()
-    result.stdout.fnmatch_lines(["pytest-checkout: Stripe API version 2022-08-01 (Checkout Sessions)"])
+    result.stdout.fnmatch_lines(
+        ["pytest-checkout: Stripe API versions 2022-08-01, 2026-10-28.endive (Checkout Sessions; default 2022-08-01)"]
+    )
     result.assert_outcomes(passed=1)
 
 
@@ -124,3 +128,31 @@ def test_stripe_client_is_in_process_and_pinned_to_the_modelled_version(pytester
     # The fake's version warning as an error: the fixture must never trigger it.
     result = pytester.runpytest_subprocess("-W", "error::pytest_checkout.fake.StripeVersionWarning")
     result.assert_outcomes(passed=3)
+
+
+def test_the_marker_sets_the_default_version_and_strict_versions(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        import requests
+        import stripe
+
+        KEY = "sk_test_51Marker"
+        PARAMS = {"mode": "payment", "success_url": "https://shop.example/ok", "ui_mode": "embedded",
+                  "line_items": [{"price_data": {"currency": "usd", "product_data": {"name": "T"},
+                                                 "unit_amount": 100}, "quantity": 1}]}
+
+        @pytest.mark.checkout(strict_versions=True)
+        def test_strict(checkout_fake):
+            client = stripe.StripeClient(KEY, max_network_retries=0, stripe_version="2025-09-30.clover")
+            with pytest.raises(stripe.InvalidRequestError) as caught:
+                client.v1.checkout.sessions.create(params=PARAMS)
+            assert caught.value.param == "ui_mode"  # the 2022-08-01 snapshot has no ui_mode
+
+        @pytest.mark.checkout(api_version="2026-10-28.endive")
+        def test_default(checkout_fake):
+            answer = requests.get("https://api.stripe.com/v1/checkout/sessions", auth=(KEY, ""), timeout=5)
+            assert answer.headers["Stripe-Version"] == "2026-10-28.endive"
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)

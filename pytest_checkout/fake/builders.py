@@ -254,6 +254,31 @@ class Builder:
         return field
 
     @staticmethod
+    def filled_custom_fields(fields: list[dict[str, Any]], given: Mapping[str, str]) -> list[dict[str, Any]]:
+        """The session's custom fields with the customer's values (see ``CheckoutFake.complete``)."""
+        unknown = set(given) - {field["key"] for field in fields}
+        if unknown:
+            raise ValueError(f"the session has no custom field {', '.join(sorted(unknown))}")
+        filled = []
+        for field in fields:
+            kind = field["type"]
+            inner = dict(field[kind] or {})
+            value = given.get(field["key"])
+            if value is None and not field["optional"]:
+                value = inner.get("default_value")
+                if value is None:
+                    options = inner.get("options") or []
+                    value = options[0]["value"] if kind == "dropdown" and options else None
+                    value = value or {"numeric": "12345", "text": "Example"}.get(kind)
+            if kind == "dropdown" and value is not None:
+                choices = [option["value"] for option in inner.get("options") or []]
+                if value not in choices:
+                    raise ValueError(f"{value!r} is not an option of the custom field {field['key']!r}: {choices}")
+            inner["value"] = value
+            filled.append({**field, kind: inner})
+        return filled
+
+    @staticmethod
     def custom_text(given: Mapping[str, Any] | None) -> dict[str, Any]:
         given = given or {}
         keys = ("after_submit", "shipping_address", "submit", "terms_of_service_acceptance")

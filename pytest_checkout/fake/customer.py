@@ -123,6 +123,7 @@ class CustomerActions:
         shipping_name: str | None = None,
         tax_ids: list[Mapping[str, Any]] | None = None,
         promotion_code: str | None = None,
+        custom_fields: Mapping[str, str] | None = None,
     ) -> FakeObject:
         """Play the customer paying: the session becomes ``complete`` and ``checkout.session.completed`` is emitted.
 
@@ -136,6 +137,9 @@ class CustomerActions:
         - ``tax_ids``: with ``tax_id_collection`` on, e.g. ``[{"type": "eu_vat", "value": "DE123456789"}]``.
         - ``promotion_code``: a code the customer typed (needs ``allow_promotion_codes``; the code, as given to
           ``add_promotion_code``): its coupon's discount joins the totals and the line items.
+        - ``custom_fields``: what the customer typed or picked, by field ``key`` (today's API). A field left out
+          gets its default value, else a value of its type (the first option of a dropdown, ``"12345"`` for a
+          numeric field, ``"Example"`` for text); an optional one stays null.
         - With ``shipping_options`` the customer picks ``shipping_rate`` (default: the first option): it becomes
           the ``shipping_cost`` and joins the totals. With ``shipping_address_collection`` a full address and
           ``shipping_name`` (default: the customer's name) become the ``shipping_details``.
@@ -216,6 +220,13 @@ class CustomerActions:
                         "status": "succeeded",
                         "customer": customer_id,
                     }
+            if data.get("custom_fields"):
+                updates["custom_fields"] = self.build.filled_custom_fields(data["custom_fields"], custom_fields or {})
+            elif custom_fields:
+                raise ValueError("custom_fields are filled in only on a session created with custom_fields")
+            if mode == "payment" and (data.get("invoice_creation") or {}).get("enabled"):
+                # Today's API: a paid session with invoice creation has its invoice (the fake keeps only the id).
+                updates["invoice"] = self.ids.new("in")
             if data.get("consent_collection"):
                 collection = data["consent_collection"]
                 updates["consent"] = {

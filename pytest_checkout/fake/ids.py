@@ -26,6 +26,7 @@ _LENGTHS = {
     "shr": 24,
     "si": 14,
     "promo": 24,
+    "in": 24,
 }
 
 
