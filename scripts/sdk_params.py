@@ -73,8 +73,9 @@ def with_limits(sdk: nodes.Node, known: nodes.Node | None, path: str = "") -> tu
         for key, child in sdk.properties.items():
             old = known_properties.get(key)
             found, left = with_limits(child, old, f"{path}[{key}]" if path else key)
-            if key in sdk.required and key not in required and old is not None and not old.nullable:
-                # Left out rather than null when it has no value, as the known version says (line_items).
+            if key in sdk.required and key not in required and (old is None or not old.nullable):
+                # Left out rather than null when it has no value, as the known version says (line_items), and
+                # so are the new keys of an object whose keys all are (payment_method_options' methods).
                 found = replace(found, nullable=False)
             properties[key] = found
             open_paths += left

@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from pytest_checkout import rules, versions
-from pytest_checkout.fake import exceptions, models, pagination, render, resources
+from pytest_checkout.fake import exceptions, models, pagination, render, resources, today
 from pytest_checkout.fake.builders import Builder
 from pytest_checkout.fake.clock import Clock
 from pytest_checkout.fake.customer import ASYNC_PAYMENT_METHODS, CustomerActions
@@ -246,7 +246,7 @@ class CheckoutFake(TestSetup, CustomerActions):
             render.check_session_expand(expand, version)
             stored = self._get(account, session_id)
             data = stored.data
-            updates = self.build.update(data, params)
+            updates = today.update(data, params)
             if updates:
                 account.save(stored, {**data, **updates})
             return self._render(account, stored, expand, version)

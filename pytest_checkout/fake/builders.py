@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from pytest_checkout import rules
+from pytest_checkout.fake import today
 from pytest_checkout.fake.clock import Clock
 from pytest_checkout.fake.ids import IdFactory
 from pytest_checkout.fake.models import PRICE_BLANK, SESSION_BLANK, Account
@@ -25,6 +26,7 @@ CHECKOUT_SESSION, PRICE, RESOURCES = CANONICAL_SESSION, DEFAULT.price, DEFAULT.r
 PRODUCT = DEFAULT.components["product"]
 
 CHECKOUT_BASE_URL = "https://checkout.stripe.com/c/pay/"
+
 DEFAULT_CUSTOMER = {"email": "jenny.rosen@example.com", "name": "Jenny Rosen", "phone": None}
 DEFAULT_ADDRESS = {
     "city": "South San Francisco",
@@ -171,43 +173,17 @@ class Builder:
             ),
             "total_details": total_details,
             "url": f"{CHECKOUT_BASE_URL}{session_id}#{self.ids.opaque(64)}",
-            **self.todays_fields(params, session_id),
+            **today.todays_fields(params, session_id, self.ids),
         }
         if data["ui_mode"] != "hosted_page":
             # Embedded and elements sessions are shown on the merchant's page: no Stripe-hosted URL (docs).
             data["url"] = None
         # Objects taken from the params are fitted to the answer's schema (the params have keys the answer
         # does not, and the answer has nullable keys the params left out); the rest is built to fit already.
-        fitted = ("consent_collection", "payment_method_options", "shipping_address_collection", "invoice_creation")
-        for key in fitted:
+        for key in ("consent_collection", "payment_method_options", "shipping_address_collection"):
             if data[key] is not None:
                 data[key] = shape(CHECKOUT_SESSION.properties[key], data[key])
         return {**SESSION_BLANK, **data}, line_items
-
-    def todays_fields(self, params: Mapping[str, Any], session_id: str) -> dict[str, Any]:
-        """The fields a session has since 2022-08-01 (answered to the versions that have them), from its params.
-
-        ``ui_mode`` is stored in today's names (``render.canonical_params`` renames older ones). A session shown
-        outside Stripe's hosted page has a ``client_secret`` for Stripe.js; its form here is a guess on the
-        pattern of other client secrets (``{id}_secret_{random}``).
-        """
-        ui_mode = params.get("ui_mode") or "hosted_page"
-        return {
-            "adaptive_pricing": {"enabled": bool((params.get("adaptive_pricing") or {}).get("enabled"))},
-            "allowed_payment_method_types": params.get("allowed_payment_method_types"),
-            "client_secret": None if ui_mode == "hosted_page" else f"{session_id}_secret_{self.ids.opaque(24)}",
-            "custom_fields": [self.custom_field(field) for field in params.get("custom_fields") or []],
-            "custom_text": self.custom_text(params.get("custom_text")),
-            "excluded_payment_method_types": params.get("excluded_payment_method_types"),
-            "integration_identifier": params.get("integration_identifier"),
-            "invoice_creation": self.invoice_creation(params),
-            "origin_context": params.get("origin_context"),
-            "redirect_on_completion": (
-                None if ui_mode == "hosted_page" else params.get("redirect_on_completion") or "always"
-            ),
-            "return_url": params.get("return_url"),
-            "ui_mode": ui_mode,
-        }
 
     @staticmethod
     def payment_method_types(params: Mapping[str, Any], currency: str | None) -> list[str]:
@@ -223,102 +199,6 @@ class Builder:
         if allowed:
             return [m for m in rules.compatible_methods(list(allowed), currency, params) if m not in excluded]
         return [m for m in ["card"] if m not in excluded] or ["card"]
-
-    @staticmethod
-    def custom_field(given: Mapping[str, Any]) -> dict[str, Any]:
-        """A custom field as the session shows it before the customer fills it in (its value null)."""
-        kind = given["type"]
-        field: dict[str, Any] = {
-            "key": given["key"],
-            "label": dict(given["label"]),
-            "optional": bool(given.get("optional")),
-            "type": kind,
-            "dropdown": None,
-            "numeric": None,
-            "text": None,
-        }
-        options = given.get(kind) or {}
-        if kind == "dropdown":
-            field["dropdown"] = {
-                "default_value": options.get("default_value"),
-                "options": [dict(option) for option in options.get("options") or []],
-                "value": None,
-            }
-        else:
-            field[kind] = {
-                "default_value": options.get("default_value"),
-                "maximum_length": options.get("maximum_length"),
-                "minimum_length": options.get("minimum_length"),
-                "value": None,
-            }
-        return field
-
-    @staticmethod
-    def filled_custom_fields(fields: list[dict[str, Any]], given: Mapping[str, str]) -> list[dict[str, Any]]:
-        """The session's custom fields with the customer's values (see ``CheckoutFake.complete``)."""
-        unknown = set(given) - {field["key"] for field in fields}
-        if unknown:
-            raise ValueError(f"the session has no custom field {', '.join(sorted(unknown))}")
-        filled = []
-        for field in fields:
-            kind = field["type"]
-            inner = dict(field[kind] or {})
-            value = given.get(field["key"])
-            if value is None and not field["optional"]:
-                value = inner.get("default_value")
-                if value is None:
-                    options = inner.get("options") or []
-                    value = options[0]["value"] if kind == "dropdown" and options else None
-                    value = value or {"numeric": "12345", "text": "Example"}.get(kind)
-            if kind == "dropdown" and value is not None:
-                choices = [option["value"] for option in inner.get("options") or []]
-                if value not in choices:
-                    raise ValueError(f"{value!r} is not an option of the custom field {field['key']!r}: {choices}")
-            inner["value"] = value
-            filled.append({**field, kind: inner})
-        return filled
-
-    @staticmethod
-    def custom_text(given: Mapping[str, Any] | None) -> dict[str, Any]:
-        given = given or {}
-        keys = ("after_submit", "shipping_address", "submit", "terms_of_service_acceptance")
-        return {key: dict(given[key]) if isinstance(given.get(key), Mapping) else None for key in keys}
-
-    @staticmethod
-    def invoice_creation(params: Mapping[str, Any]) -> dict[str, Any] | None:
-        if params.get("mode") != "payment":
-            return None  # the docs: invoice creation is for payment mode
-        given = params.get("invoice_creation") or {}
-        return {"enabled": bool(given.get("enabled")), "invoice_data": dict(given.get("invoice_data") or {})}
-
-    def update(self, data: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
-        """The fields ``POST /v1/checkout/sessions/{id}`` changes (today's API): metadata, shipping details.
-
-        Metadata merges as on every Stripe object: a key set to "" is removed, an empty ``metadata`` removes
-        all. Unverified: the update of ``line_items`` and ``shipping_options`` is not modelled (refused).
-        """
-        updates: dict[str, Any] = {}
-        if "metadata" in params:
-            given = params["metadata"]
-            if given in ("", {}):
-                updates["metadata"] = {}
-            else:
-                merged = dict(data.get("metadata") or {})
-                for key, value in given.items():
-                    if value == "":
-                        merged.pop(key, None)
-                    else:
-                        merged[key] = value
-                updates["metadata"] = merged
-        collected = params.get("collected_information")
-        if isinstance(collected, Mapping) and isinstance(collected.get("shipping_details"), Mapping):
-            given = collected["shipping_details"]
-            details = {"address": {**dict.fromkeys(DEFAULT_ADDRESS), **given["address"]}, "name": given["name"]}
-            updates["collected_information"] = {
-                **(data.get("collected_information") or {"business_name": None, "individual_name": None}),
-                "shipping_details": details,
-            }
-        return updates
 
     def discount(
         self, context: rules.RuleContext, params: Mapping[str, Any], line_items: list[dict[str, Any]], subtotal: int

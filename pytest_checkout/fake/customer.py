@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pytest_checkout import rules
+from pytest_checkout.fake import today
 from pytest_checkout.fake.builders import DEFAULT_ADDRESS, DEFAULT_CUSTOMER
 from pytest_checkout.fake.fakeobject import FakeObject, fake_object
 
@@ -221,7 +222,7 @@ class CustomerActions:
                         "customer": customer_id,
                     }
             if data.get("custom_fields"):
-                updates["custom_fields"] = self.build.filled_custom_fields(data["custom_fields"], custom_fields or {})
+                updates["custom_fields"] = today.filled_custom_fields(data["custom_fields"], custom_fields or {})
             elif custom_fields:
                 raise ValueError("custom_fields are filled in only on a session created with custom_fields")
             if mode == "payment" and (data.get("invoice_creation") or {}).get("enabled"):

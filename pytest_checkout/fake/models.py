@@ -34,6 +34,8 @@ _SHARED_FIELDS = frozenset(
         "after_expiration", "automatic_tax", "cancel_url", "consent_collection", "currency", "customer_details",
         "locale", "mode", "payment_method_options", "payment_method_types", "phone_number_collection",
         "shipping_address_collection", "shipping_options", "success_url", "tax_id_collection", "total_details",
+        # Today's fields (2026-10-28.endive) are shared as built: their defaults are one object (builders).
+        "return_url",
     }
 )  # fmt: skip
 _SHARED_ITEM_FIELDS = frozenset({"currency", "description"})

@@ -86,30 +86,31 @@ def _projector(node: nodes.Node, stored: nodes.Node | None) -> Projector | None:
     if isinstance(node, nodes.Object) and node.properties:
         stored_properties = stored.properties if isinstance(stored, nodes.Object) else {}
         present = set(present_keys(node))
-        plan = {
-            key: (_projector(child, stored_properties.get(key)), key in present or child.nullable)
-            for key, child in node.properties.items()
-        }
+        keys = frozenset(node.properties)
+        nested = []
+        for key, child in node.properties.items():
+            inner = _projector(child, stored_properties.get(key))
+            if inner is not None:
+                nested.append((key, inner))
+        # A null where this version has none, in an optional field, is left out (a field another version has as
+        # null); in an always-present field it stays (live Stripe has nulls the 2022-08-01 spec does not).
+        no_null = frozenset(k for k, child in node.properties.items() if k not in present and not child.nullable)
         always = [(key, child) for key, child in node.properties.items() if key in present]
 
         def project_object(value: Any) -> Any:
             if not isinstance(value, dict):
                 return value
-            out = {}
             # In the stored order (id and object first, as Stripe answers), then the keys only this version has.
-            for key, item in value.items():
-                entry = plan.get(key)
-                if entry is None:
-                    continue  # a field this version does not have
+            out = {k: v for k, v in value.items() if k in keys}
+            for key, inner in nested:
+                item = out.get(key)
                 if item is not None:
-                    inner = entry[0]
-                    out[key] = item if inner is None else inner(item)
-                elif entry[1]:
-                    # Null as stored (live Stripe has nulls the 2022-08-01 spec does not: cancel_url).
-                    out[key] = None
-                # else: an optional field another version has as null; this one leaves it out.
+                    out[key] = inner(item)
+            for key in no_null:
+                if key in out and out[key] is None:
+                    del out[key]
             for key, child in always:
-                if key not in value:
+                if key not in out:
                     out[key] = blank(child)
             return out
 

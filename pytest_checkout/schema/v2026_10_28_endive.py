@@ -1644,7 +1644,6 @@ CHECKOUT_SESSION = Object(
                     properties={"position": String(enum=POSITION)},
                     required=frozenset(("position",)),
                     title="PaymentMethodReuseAgreement",
-                    nullable=True,
                 ),
                 "promotions": String(enum=PROMOTIONS, nullable=True),
                 "terms_of_service": String(enum=TERMS_OF_SERVICE, nullable=True),
@@ -1799,9 +1798,9 @@ CHECKOUT_SESSION = Object(
                     title="Address",
                     nullable=True,
                 ),
-                "business_name": String(nullable=True),
+                "business_name": String(),
                 "email": String(max_length=5000, nullable=True),
-                "individual_name": String(nullable=True),
+                "individual_name": String(),
                 "name": String(max_length=5000, nullable=True),
                 "phone": String(max_length=5000, nullable=True),
                 "tax_exempt": String(enum=TAX_EXEMPT, nullable=True),
@@ -2019,21 +2018,21 @@ CHECKOUT_SESSION = Object(
                             title="MandateOptions",
                         ),
                         "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
-                        "target_date": String(nullable=True),
+                        "target_date": String(),
                         "verification_method": String(enum=ACSS_DEBIT_VERIFICATION_METHOD),
                     },
                     title="AcssDebit",
                 ),
                 "affirm": Object(
                     properties={
-                        "capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True),
+                        "capture_method": String(enum=CAPTURE_METHOD_MANUAL),
                         "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
                     },
                     title="Affirm",
                 ),
                 "afterpay_clearpay": Object(
                     properties={
-                        "capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True),
+                        "capture_method": String(enum=CAPTURE_METHOD_MANUAL),
                         "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
                     },
                     title="AfterpayClearpay",
@@ -2045,7 +2044,6 @@ CHECKOUT_SESSION = Object(
                     properties={"capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True)},
                     required=frozenset(("capture_method",)),
                     title="Alma",
-                    nullable=True,
                 ),
                 "amazon_pay": Object(
                     properties={
@@ -2059,13 +2057,9 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="AmazonPay",
-                    nullable=True,
                 ),
                 "au_becs_debit": Object(
-                    properties={
-                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE),
-                        "target_date": String(nullable=True),
-                    },
+                    properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE), "target_date": String()},
                     title="AuBecsDebit",
                 ),
                 "bacs_debit": Object(
@@ -2074,10 +2068,9 @@ CHECKOUT_SESSION = Object(
                             properties={"reference_prefix": String(nullable=True)},
                             required=frozenset(("reference_prefix",)),
                             title="MandateOptions",
-                            nullable=True,
                         ),
                         "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
-                        "target_date": String(nullable=True),
+                        "target_date": String(),
                     },
                     title="BacsDebit",
                 ),
@@ -2089,7 +2082,6 @@ CHECKOUT_SESSION = Object(
                     properties={"capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True)},
                     required=frozenset(("capture_method",)),
                     title="Billie",
-                    nullable=True,
                 ),
                 "boleto": Object(
                     properties={
@@ -2101,12 +2093,12 @@ CHECKOUT_SESSION = Object(
                 ),
                 "card": Object(
                     properties={
-                        "capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True),
+                        "capture_method": String(enum=CAPTURE_METHOD_MANUAL),
                         "installments": Object(properties={"enabled": Boolean()}, title="Installments"),
-                        "request_extended_authorization": String(enum=IF_AVAILABLE_OR_NEVER, nullable=True),
-                        "request_incremental_authorization": String(enum=IF_AVAILABLE_OR_NEVER, nullable=True),
-                        "request_multicapture": String(enum=IF_AVAILABLE_OR_NEVER, nullable=True),
-                        "request_overcapture": String(enum=IF_AVAILABLE_OR_NEVER, nullable=True),
+                        "request_extended_authorization": String(enum=IF_AVAILABLE_OR_NEVER),
+                        "request_incremental_authorization": String(enum=IF_AVAILABLE_OR_NEVER),
+                        "request_multicapture": String(enum=IF_AVAILABLE_OR_NEVER),
+                        "request_overcapture": String(enum=IF_AVAILABLE_OR_NEVER),
                         "request_three_d_secure": String(enum=REQUEST_THREE_D_SECURE),
                         "restrictions": Object(
                             properties={
@@ -2120,7 +2112,6 @@ CHECKOUT_SESSION = Object(
                                 )
                             ),
                             title="Restrictions",
-                            nullable=True,
                         ),
                         "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
                         "statement_descriptor_suffix_kana": String(max_length=5000),
@@ -2140,7 +2131,6 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="Cashapp",
-                    nullable=True,
                 ),
                 "customer_balance": Object(
                     properties={
@@ -2193,11 +2183,10 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="KakaoPay",
-                    nullable=True,
                 ),
                 "klarna": Object(
                     properties={
-                        "capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True),
+                        "capture_method": String(enum=CAPTURE_METHOD_MANUAL),
                         "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
                     },
                     title="Klarna",
@@ -2221,7 +2210,6 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="KrCard",
-                    nullable=True,
                 ),
                 "link": Object(
                     properties={
@@ -2235,7 +2223,6 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="Link",
-                    nullable=True,
                 ),
                 "mobilepay": Object(
                     properties={
@@ -2249,13 +2236,11 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="Mobilepay",
-                    nullable=True,
                 ),
                 "multibanco": Object(
                     properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE, nullable=True)},
                     required=frozenset(("setup_future_usage",)),
                     title="Multibanco",
-                    nullable=True,
                 ),
                 "naver_pay": Object(
                     properties={
@@ -2269,7 +2254,6 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="NaverPay",
-                    nullable=True,
                 ),
                 "oxxo": Object(
                     properties={
@@ -2292,7 +2276,6 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="Payco",
-                    nullable=True,
                 ),
                 "paynow": Object(
                     properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="Paynow"
@@ -2313,7 +2296,6 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="Paypal",
-                    nullable=True,
                 ),
                 "payto": Object(
                     properties={
@@ -2350,11 +2332,10 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="Payto",
-                    nullable=True,
                 ),
                 "pix": Object(
                     properties={
-                        "amount_includes_iof": String(enum=ALWAYS_OR_NEVER, nullable=True),
+                        "amount_includes_iof": String(enum=ALWAYS_OR_NEVER),
                         "expires_after_seconds": Integer(nullable=True),
                         "mandate_options": Object(
                             properties={
@@ -2380,9 +2361,8 @@ CHECKOUT_SESSION = Object(
                                 )
                             ),
                             title="MandateOptions",
-                            nullable=True,
                         ),
-                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION, nullable=True),
+                        "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION),
                     },
                     title="Pix",
                 ),
@@ -2398,7 +2378,6 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="RevolutPay",
-                    nullable=True,
                 ),
                 "samsung_pay": Object(
                     properties={
@@ -2412,19 +2391,16 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="SamsungPay",
-                    nullable=True,
                 ),
                 "satispay": Object(
                     properties={"capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True)},
                     required=frozenset(("capture_method",)),
                     title="Satispay",
-                    nullable=True,
                 ),
                 "scalapay": Object(
                     properties={"capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True)},
                     required=frozenset(("capture_method",)),
                     title="Scalapay",
-                    nullable=True,
                 ),
                 "sepa_debit": Object(
                     properties={
@@ -2432,10 +2408,9 @@ CHECKOUT_SESSION = Object(
                             properties={"reference_prefix": String(nullable=True)},
                             required=frozenset(("reference_prefix",)),
                             title="MandateOptions",
-                            nullable=True,
                         ),
                         "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
-                        "target_date": String(nullable=True),
+                        "target_date": String(),
                     },
                     title="SepaDebit",
                 ),
@@ -2443,7 +2418,6 @@ CHECKOUT_SESSION = Object(
                     properties={"capture_method": String(enum=CAPTURE_METHOD_MANUAL, nullable=True)},
                     required=frozenset(("capture_method",)),
                     title="Sequra",
-                    nullable=True,
                 ),
                 "sofort": Object(
                     properties={"setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE)}, title="Sofort"
@@ -2460,13 +2434,9 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="Sunbit",
-                    nullable=True,
                 ),
                 "swish": Object(
-                    properties={"reference": String(nullable=True)},
-                    required=frozenset(("reference",)),
-                    title="Swish",
-                    nullable=True,
+                    properties={"reference": String(nullable=True)}, required=frozenset(("reference",)), title="Swish"
                 ),
                 "twint": Object(
                     properties={
@@ -2474,7 +2444,6 @@ CHECKOUT_SESSION = Object(
                     },
                     required=frozenset(("setup_future_usage",)),
                     title="Twint",
-                    nullable=True,
                 ),
                 "upi": Object(
                     properties={
@@ -2507,7 +2476,6 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="Upi",
-                    nullable=True,
                 ),
                 "us_bank_account": Object(
                     properties={
@@ -2527,16 +2495,15 @@ CHECKOUT_SESSION = Object(
                                     },
                                     required=frozenset(("account_subcategories",)),
                                     title="Filters",
-                                    nullable=True,
                                 ),
                                 "permissions": Array(items=String(enum=PERMISSIONS)),
-                                "prefetch": Array(items=String(enum=PREFETCH), nullable=True),
+                                "prefetch": Array(items=String(enum=PREFETCH)),
                                 "return_url": String(max_length=5000),
                             },
                             title="FinancialConnections",
                         ),
                         "setup_future_usage": String(enum=SETUP_FUTURE_USAGE_NONE_OR_OFF_SESSION_OR_ON_SESSION),
-                        "target_date": String(nullable=True),
+                        "target_date": String(),
                         "verification_method": String(enum=US_BANK_ACCOUNT_VERIFICATION_METHOD),
                     },
                     title="UsBankAccount",
@@ -2555,7 +2522,6 @@ CHECKOUT_SESSION = Object(
                         )
                     ),
                     title="WechatPay",
-                    nullable=True,
                 ),
             },
             title="PaymentMethodOptions",
@@ -3419,7 +3385,7 @@ PAYMENT_INTENT = Object(
         "amount_capturable": Integer(),
         "amount_details": Object(
             properties={
-                "discount_amount": Integer(nullable=True),
+                "discount_amount": Integer(),
                 "error": Object(
                     properties={
                         "code": String(
@@ -3438,10 +3404,9 @@ PAYMENT_INTENT = Object(
                         )
                     ),
                     title="Error",
-                    nullable=True,
                 ),
                 "line_items": list_of(
-                    Object(properties={}, title="payment_intent_amount_details_line_item"), title="list", nullable=True
+                    Object(properties={}, title="payment_intent_amount_details_line_item"), title="list"
                 ),
                 "shipping": Object(
                     properties={
@@ -3457,13 +3422,11 @@ PAYMENT_INTENT = Object(
                         )
                     ),
                     title="Shipping",
-                    nullable=True,
                 ),
                 "tax": Object(
                     properties={"total_tax_amount": Integer(nullable=True)},
                     required=frozenset(("total_tax_amount",)),
                     title="Tax",
-                    nullable=True,
                 ),
                 "tip": Object(properties={"amount": Integer()}, title="Tip"),
             },
