@@ -315,3 +315,36 @@ def test_invoice_creation_gives_a_paid_session_its_invoice(fake: CheckoutFake) -
     plain = create(ENDIVE, PAYMENT)
     fake.complete(plain["id"])
     assert client(ENDIVE).v1.checkout.sessions.retrieve(plain["id"]).to_dict()["invoice"] is None
+
+
+# -- events, in the version of the endpoint they go to -------------------------------------------------------------
+
+
+def test_events_come_in_the_version_of_their_endpoint(fake: CheckoutFake) -> None:
+    secret = "whsec_" + "0" * 8 + "test"  # made up here; never a real secret
+    created = create(ENDIVE, {**PAYMENT, "ui_mode": "hosted_page"})
+    fake.complete(created["id"])
+    got: list[Any] = []
+
+    def endpoint(body: bytes, headers: Any) -> tuple[int, str]:
+        got.append(stripe.Webhook.construct_event(body, headers["Stripe-Signature"], secret))
+        return 200, ""
+
+    fake.deliver(endpoint, secret=secret, api_version=ENDIVE)
+    (event,) = got
+    assert event.api_version == ENDIVE
+    assert event.data.object.ui_mode == "hosted_page"
+    assert "shipping_details" not in event.data.object
+    old = fake.webhook_request(fake.events[0], secret)  # the account's default: 2022-08-01
+    assert b'"api_version":"2022-08-01"' in old.body
+    assert b'"ui_mode"' not in old.body
+    clover = fake.event_in(fake.events[0], CLOVER)
+    assert (clover.api_version, clover.data_object["ui_mode"]) == (CLOVER, "hosted")
+
+
+def test_an_endpoint_version_the_fake_can_not_place_is_refused(fake: CheckoutFake) -> None:
+    session = create(ENDIVE, PAYMENT)
+    fake.complete(session["id"])
+    with pytest.raises(ValueError, match="can not answer API version '2019-01-01'"):
+        fake.deliver(lambda body, headers: (200, ""), secret="whsec_" + "x" * 8, api_version="2019-01-01")
+    assert len(fake.deliver(lambda body, headers: (200, ""), secret="whsec_" + "x" * 8)) == 1  # nothing was used up

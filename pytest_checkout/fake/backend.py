@@ -19,6 +19,7 @@ import heapq
 import threading
 from collections import ChainMap
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pytest_checkout import rules, versions
@@ -116,6 +117,7 @@ class CheckoutFake(TestSetup, CustomerActions):
         self._sequence = 0
         self.build = Builder(self.ids, self.clock, self._product_names)
         self.events: list[Event] = []
+        self._event_objects: dict[str, dict[str, Any]] = {}
         self._delivered: set[str] = set()
         # What the HTTP layer remembers (routes.handle writes both; the operations here never read them).
         self.requests: RequestLog = RequestLog(self._max_recorded_requests)
@@ -337,12 +339,32 @@ class CheckoutFake(TestSetup, CustomerActions):
 
     # -- webhooks -------------------------------------------------------------------------------------------------
 
-    def webhook_request(self, event: Event, secret: str, *, timestamp: int | None = None) -> WebhookRequest:
+    def webhook_request(
+        self, event: Event, secret: str, *, timestamp: int | None = None, api_version: str | None = None
+    ) -> WebhookRequest:
         """The body and ``Stripe-Signature`` header Stripe would post for ``event``, signed with ``secret``.
 
         Deliver it with ``.post_to(app_or_test_client)``; ``stripe.Webhook.construct_event`` accepts it.
+        ``api_version`` is the version of the webhook endpoint (default: the account's): Stripe renders an
+        event's object in its endpoint's version, and the event says which (``api_version``).
         """
-        return webhook_request(event, secret, timestamp=timestamp)
+        return webhook_request(self.event_in(event, api_version), secret, timestamp=timestamp)
+
+    def event_in(self, event: Event, api_version: str | None) -> Event:
+        """``event`` as an endpoint pinned to ``api_version`` gets it (itself when None or the account's).
+
+        Raises ``ValueError`` for a version the fake can not place, and for an event the fake did not emit.
+        """
+        if api_version is None or api_version == event.api_version:
+            return event
+        resolved = versions.resolve(api_version, strict=self.strict_versions)
+        if not resolved.exact:
+            known = ", ".join(v.name for v in versions.all_versions())
+            raise ValueError(f"the fake can not answer API version {api_version!r}; it models {known} and between")
+        stored = self._event_objects.get(event.id)
+        if stored is None:
+            raise ValueError(f"{event.id} was not emitted by this fake: its object can not be shown in another version")
+        return replace(event, data_object=render.session_for(stored, resolved.version), api_version=api_version)
 
     def deliver(
         self,
@@ -352,16 +374,18 @@ class CheckoutFake(TestSetup, CustomerActions):
         path: str = "/webhook",
         twice: bool | Collection[str] = False,
         shuffle: bool | int = False,
+        api_version: str | None = None,
     ) -> list[Delivery]:
         """Post every event not delivered yet to the application ``to``, signed with ``secret``, in order.
 
         ``to`` is what ``WebhookRequest.post_to`` takes (a WSGI app such as Flask's, a test client, or a
         ``handler(body, headers)``), at ``path`` (default ``/webhook``). ``twice`` and ``shuffle`` make the
-        duplicates and disorder real Stripe may give (see ``webhooks.deliver``). Returns one ``Delivery``
-        (event, the app's response) per post; an event is delivered by one call only.
+        duplicates and disorder real Stripe may give (see ``webhooks.deliver``). ``api_version``: the version of
+        the endpoint (default: the account's), in whose shape each event comes. Returns one ``Delivery`` (event,
+        the app's response) per post; an event is delivered by one call only.
         """
         with self._lock:
-            pending = [e for e in self.events if e.id not in self._delivered]
+            pending = [self.event_in(e, api_version) for e in self.events if e.id not in self._delivered]
             self._delivered.update(e.id for e in pending)
         return deliver(pending, to, secret=secret, path=path, twice=twice, shuffle=shuffle, seed=self.seed)
 
@@ -405,11 +429,12 @@ class CheckoutFake(TestSetup, CustomerActions):
     def _emit(self, account: Account, event_type: str, stored: StoredSession, at: int | None = None) -> Event:
         # The request being answered, if one caused this (events.CAUSE); the customer or time: nulls.
         request_id, idempotency_key = CAUSE.get()
+        data = stored.data  # a fresh dict of the stored fields; nested values are replaced, never changed
         event = Event(
             id=self.ids.new("evt"),
             type=event_type,
             created=self.clock.now() if at is None else at,
-            data_object=self._shown(stored.data),
+            data_object=self._shown(data),
             livemode=account.livemode,
             api_version=self.default_version.name,
             account=account.stripe_account,
@@ -417,4 +442,6 @@ class CheckoutFake(TestSetup, CustomerActions):
             idempotency_key=idempotency_key,
         )
         self.events.append(event)
+        # Kept to show the event to an endpoint of another version (``event_in``).
+        self._event_objects[event.id] = data
         return event
