@@ -77,6 +77,9 @@ BY_CLASS = {class_name: component for component, (_module, class_name) in COMPON
 #: Fields the SDK types that the API version it pins no longer has (see the module's docstring).
 REMOVED_FIELDS = {"checkout.session": ("currency_conversion",)}
 
+#: Fields the SDK types on every object that Stripe sends only on a deleted one (``deleted: true``): optional.
+ONLY_WHEN_DELETED = ("deleted",)
+
 #: Fields of the objects around a session written as opaque objects, as the 2022-08-01 generator writes the
 #: same objects (its ``OPAQUE_COMPONENTS``): each is a tree as large as the rest, and the fake leaves it null.
 OPAQUE_FIELDS = {
@@ -114,6 +117,7 @@ def build_spec(stripe_dir: Path, known: Any) -> dict[str, Any]:
     for component, (module, class_name) in COMPONENTS.items():
         node = read_object(stripe_dir / module, class_name)
         node = _drop(node, REMOVED_FIELDS.get(component, ()))
+        node = _optional(node, ONLY_WHEN_DELETED)
         node = _opaque(node, OPAQUE_FIELDS.get(component, ()))
         node, _open = with_limits(node, _known_component(known, component))
         components[component] = to_schema(node)
@@ -204,6 +208,15 @@ def _drop(node: nodes.Object, keys: tuple[str, ...]) -> nodes.Object:
         raise ValueError(f"{node.title} has no field {', '.join(missing)} to drop: the SDK changed, check the list")
     kept = {key: value for key, value in node.properties.items() if key not in keys}
     return replace(node, properties=kept, required=node.required - set(keys))
+
+
+def _optional(node: nodes.Object, keys: tuple[str, ...]) -> nodes.Object:
+    """``node`` with ``keys`` (where it has them) optional and not null: absent unless they have a value."""
+    properties = dict(node.properties)
+    for key in keys:
+        if key in properties:
+            properties[key] = replace(properties[key], nullable=False)
+    return replace(node, properties=properties, required=node.required - set(keys))
 
 
 def _opaque(node: nodes.Object, keys: tuple[str, ...]) -> nodes.Object:

@@ -8,6 +8,7 @@ Stripe, and the tests say which.
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -348,3 +349,20 @@ def test_an_endpoint_version_the_fake_can_not_place_is_refused(fake: CheckoutFak
     with pytest.raises(ValueError, match="can not answer API version '2019-01-01'"):
         fake.deliver(lambda body, headers: (200, ""), secret="whsec_" + "x" * 8, api_version="2019-01-01")
     assert len(fake.deliver(lambda body, headers: (200, ""), secret="whsec_" + "x" * 8)) == 1  # nothing was used up
+
+
+def test_line_items_are_answered_in_the_shape_of_each_version(fake: CheckoutFake) -> None:
+    created = client(ENDIVE).v1.checkout.sessions.create(params=PAYMENT)
+    today = client(ENDIVE).v1.checkout.sessions.line_items.list(created.id)
+    assert today.last_response is not None
+    body: Any = json.loads(today.last_response.body)["data"][0]
+    assert misfits(versions.TODAY.item, body) == []
+    assert (body["adjustable_quantity"], body["metadata"]) == (None, None)
+    old = client(OLD).v1.checkout.sessions.line_items.list(created.id)
+    assert old.last_response is not None
+    old_body: Any = json.loads(old.last_response.body)["data"][0]
+    assert misfits(versions.DEFAULT.item, old_body) == []
+    assert "adjustable_quantity" not in old_body
+    expanded = client(ENDIVE).v1.checkout.sessions.retrieve(created.id, params={"expand": ["line_items"]})
+    assert expanded.last_response is not None
+    assert misfits(versions.TODAY.checkout_session, json.loads(expanded.last_response.body)) == []

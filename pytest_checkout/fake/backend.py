@@ -310,6 +310,7 @@ class CheckoutFake(TestSetup, CustomerActions):
                     raise exceptions.fake_cannot_expand(path, "line items (only data.price and data.price.product)")
             stored = self._get(account, session_id)
             page, has_more = pagination.page(stored.line_items, params, lambda i: i["id"], "item")
+            page = render.items_for(page, version)
             if "data.price.product" in expand:
                 page = resources.Resources(self, account).expand_line_items(page)
             return render.list_object(page, has_more, f"/v1/checkout/sessions/{session_id}/line_items")
@@ -335,7 +336,9 @@ class CheckoutFake(TestSetup, CustomerActions):
             return account.objects.get(object_id)
 
         data = render.session_for(stored.data, version)
-        return render.expand_session(data, expand, line_items=lambda: stored.line_items, lookup=lookup)
+        return render.expand_session(
+            data, expand, line_items=lambda: render.items_for(stored.line_items, version), lookup=lookup
+        )
 
     # -- webhooks -------------------------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ __all__ = [
     "expand_object",
     "expand_paths",
     "expand_session",
+    "items_for",
     "list_expand",
     "list_object",
     "session_for",
@@ -62,6 +63,22 @@ def session_for(data: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
         if value in names:
             shown[key] = names[value]
     return shown
+
+
+def items_for(items: list[dict[str, Any]], version: ApiVersion) -> list[dict[str, Any]]:
+    """Stored line items (2022-08-01's shape) as ``version`` shows them: today's fields they lack are blank."""
+    project = _ITEM_PROJECTORS.get(version.name)
+    if project is None:
+        compiled = _projector(version.item, versions.DEFAULT.item)
+        project = _ITEM_PROJECTORS[version.name] = compiled or _same
+    return [project(item) for item in items]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_ITEM_PROJECTORS: dict[str, Projector] = {}
 
 
 def canonical_params(params: Mapping[str, Any], version: ApiVersion) -> Mapping[str, Any]:
