@@ -32,13 +32,16 @@ from pytest_checkout import codec
 from pytest_checkout.errors import APIConnectionError, StripeError, error_from_response
 from pytest_checkout.httputil import is_live_key, mask_key
 from pytest_checkout.objects import ListObject, StripeObject
-from pytest_checkout.versions import API_VERSION, DEFAULT, types
+from pytest_checkout.versions import API_VERSION, DEFAULT, all_operations, today_types, types
 
 LineItem = types.LineItem
 SessionCreateParams = types.SessionCreateParams
 SessionListLineItemsParams = types.SessionListLineItemsParams
 SessionListParams = types.SessionListParams
 OPERATIONS = DEFAULT.operations
+#: The update endpoint: today's API (2024-07 on), which 2022-08-01 does not have.
+UPDATE = all_operations()["update"]
+SessionUpdateParams = today_types.SessionUpdateParams
 
 __all__ = ["DEFAULT_API_BASE", "Client", "LineItem", "Session"]
 
@@ -298,7 +301,8 @@ def _pager(
 # Inside ``Session`` the name ``list`` is the classmethod, so annotations there spell ``builtins.list``.
 @dataclass(frozen=True)
 class Session(types.Session):
-    """A Checkout Session (``checkout.session``), with the five operations of the API as classmethods.
+    """A Checkout Session (``checkout.session``), with the operations of the API as classmethods (the seed's five,
+    and today's ``update``).
 
     Each takes the ``Client`` first.
     """
@@ -348,6 +352,19 @@ class Session(types.Session):
         path = op.path.format(session=_checked_id(id))
         answer = client.request(op.method, path, _expand_params(expand), idempotency_key=idempotency_key)
         return cls._build(client, answer, op.method, client.api_base + path)
+
+    @classmethod
+    def update(
+        cls, client: Client, id: str, params: SessionUpdateParams, *, idempotency_key: str | None = None
+    ) -> Session:
+        """Update an open Checkout Session (``POST /v1/checkout/sessions/{id}``: ``metadata``, shipping...).
+
+        The endpoint is today's API (2024-07 on): a client on 2022-08-01 (the default) gets Stripe's 404, so
+        build the ``Client`` with ``api_version="2026-10-28.endive"`` (or another version that has it).
+        """
+        path = UPDATE.path.format(session=_checked_id(id))
+        answer = client.request(UPDATE.method, path, params, idempotency_key=idempotency_key)
+        return cls._build(client, answer, UPDATE.method, client.api_base + path)
 
     # The pagers below call these with plain dicts (the caller's filters plus a cursor), which the public,
     # TypedDict-typed signatures would refuse.

@@ -13,7 +13,8 @@ since 2024-09-30.acacia reach requests pinned to older versions; Stripe's stated
 do, and no source was found either way.
 
 ``types`` is the TypedDict module of the default version, for static typing: mypy needs a module it can read,
-so the client's signatures name it through here rather than a version module of their own choosing.
+so the client's signatures name it through here rather than a version module of their own choosing;
+``today_types`` is today's (2026-10-28.endive), for what only today's API has (the update endpoint).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pytest_checkout.schema import nodes
 from pytest_checkout.schema import v2022_08_01 as _v2022_08_01
 from pytest_checkout.schema import v2022_08_01_types as types
 from pytest_checkout.schema import v2026_10_28_endive as _v2026_10_28_endive
+from pytest_checkout.schema import v2026_10_28_endive_types as today_types
 from pytest_checkout.schema.operations import Operation
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "register",
     "renamed_values",
     "resolve",
+    "today_types",
     "types",
 ]
 

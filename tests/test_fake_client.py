@@ -305,3 +305,16 @@ def test_completion_with_shipping_adds_the_chosen_rate_and_the_address(fake, cli
     assert (done.shipping_details["name"], done.shipping_details["address"]["city"]) == ("Ada", "Toronto")
     assert isinstance(done.payment_intent, dict)
     assert done.payment_intent["amount"] == 5500
+
+
+def test_update_is_today_s_endpoint_in_the_seed_s_client_too(fake, client):
+    session = Session.create(client, payment(metadata={"order": "1", "note": "x"}))
+    today = Client(KEY, api_version="2026-10-28.endive")
+    updated = Session.update(today, session.id, {"metadata": {"order": "2", "note": ""}})
+    assert updated.id == session.id
+    assert updated.metadata == {"order": "2"}
+    assert updated["ui_mode"] == "hosted_page"  # today's fields are in the answer (to_dict and [] read them)
+    with pytest.raises(InvalidRequestError) as caught:
+        Session.update(client, session.id, {"metadata": {"order": "3"}})  # the seed's 2022-08-01: no such URL
+    assert caught.value.http_status == 404
+    assert Session.retrieve(client, session.id).metadata == {"order": "2"}

@@ -53,6 +53,8 @@ def misuses(client: Client) -> None:
     Session.create(client, success_url=S, cancel_url=C)  # error
     Session.create({"success_url": S, "cancel_url": C, "mode": "payment"})  # error
     _total: str = Session.retrieve(client, "cs_test_a1").amount_total  # error
+    Session.update(client, "cs_test_a1", {"mode": "payment"})  # error
+    Session.update(client, "cs_test_a1", {"metadata": {"order": 1}})  # error
 
 
 def the_same_calls_done_right(client: Client) -> None:

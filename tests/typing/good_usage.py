@@ -82,3 +82,9 @@ def configure() -> Client:
         max_network_retries=2,
         sleep=lambda seconds: None,
     )
+
+
+def update(session_id: str) -> Session:
+    # Today's endpoint: typed by today's TypedDicts (2026-10-28.endive).
+    today = Client("sk_test_123", api_version="2026-10-28.endive")
+    return Session.update(today, session_id, {"metadata": {"order": "1234", "note": ""}})
