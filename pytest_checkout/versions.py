@@ -37,6 +37,7 @@ __all__ = [
     "CHANGES",
     "DEFAULT",
     "TODAY",
+    "TODAYS_NAMES",
     "UI_MODE_RENAMES",
     "ApiVersion",
     "Change",
@@ -177,14 +178,13 @@ _OLD_CREATE = _v2022_08_01.CREATE_PARAMS.properties
 _OLD_SESSION = _v2022_08_01.CHECKOUT_SESSION.properties
 #: ``ui_mode`` values renamed by 2026-03-25.dahlia: today's name -> the one before.
 UI_MODE_RENAMES = {"hosted_page": "hosted", "embedded_page": "embedded", "elements": "custom"}
-_UI_MODES_BEFORE_DAHLIA = UI_MODE_RENAMES
 
 
 def _ui_mode(node: nodes.Node) -> nodes.Node:
     assert isinstance(node, nodes.String)
     assert node.enum is not None
     return nodes.String(
-        enum=tuple(_UI_MODES_BEFORE_DAHLIA[v] for v in node.enum if v in _UI_MODES_BEFORE_DAHLIA),
+        enum=tuple(UI_MODE_RENAMES[v] for v in node.enum if v in UI_MODE_RENAMES),
         nullable=node.nullable,
     )
 
@@ -210,7 +210,7 @@ CHANGES: tuple[Change, ...] = (
         what="ui_mode values renamed: hosted -> hosted_page, embedded -> embedded_page, custom -> elements; form new",
         older_params={"ui_mode": _ui_mode(_v2026_10_28_endive.CREATE_PARAMS.properties["ui_mode"])},
         older_session={"ui_mode": _ui_mode(_v2026_10_28_endive.CHECKOUT_SESSION.properties["ui_mode"])},
-        renamed_values={"ui_mode": _UI_MODES_BEFORE_DAHLIA},
+        renamed_values={"ui_mode": UI_MODE_RENAMES},
     ),
     Change(
         since="2026-09-30.endive",
@@ -219,6 +219,11 @@ CHANGES: tuple[Change, ...] = (
         older_params={"payment_method_types": _OLD_CREATE["payment_method_types"]},
     ),
 )
+
+#: Per field, an older name of an enum value -> today's (the renames of CHANGES read back), whatever the version.
+TODAYS_NAMES: Mapping[str, Mapping[str, str]] = {
+    key: {old: new for new, old in names.items()} for change in CHANGES for key, names in change.renamed_values.items()
+}
 
 #: Today's version (stripe 16.1.0's), with every change above.
 TODAY: ApiVersion = register(

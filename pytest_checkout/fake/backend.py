@@ -16,6 +16,7 @@ Behaviour follows Stripe's as the docs describe it; where it is a guess, the cod
 from __future__ import annotations
 
 import heapq
+import operator
 import threading
 from collections import ChainMap
 from collections.abc import Callable, Collection, Mapping
@@ -51,21 +52,18 @@ def _status_and_created(params: Mapping[str, Any]) -> Callable[[StoredSession], 
     if isinstance(created, int):
         bounds = {"gte": created, "lte": created}
     elif isinstance(created, Mapping):
-        bounds = {k: v for k, v in created.items() if k in ("gt", "gte", "lt", "lte") and isinstance(v, int)}
-    checks = {
-        "gt": lambda value, bound: value > bound,
-        "gte": lambda value, bound: value >= bound,
-        "lt": lambda value, bound: value < bound,
-        "lte": lambda value, bound: value <= bound,
-    }
+        bounds = {k: v for k, v in created.items() if k in _COMPARISONS and isinstance(v, int)}
 
     def keep(stored: StoredSession) -> bool:
         if status and stored.get("status") != status:
             return False
         when = stored.get("created")
-        return all(checks[op](when, bound) for op, bound in bounds.items())
+        return all(_COMPARISONS[op](when, bound) for op, bound in bounds.items())
 
     return keep
+
+
+_COMPARISONS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 
 
 class CheckoutFake(TestSetup, CustomerActions):

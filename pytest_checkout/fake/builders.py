@@ -190,15 +190,16 @@ class Builder:
         """The methods the customer may pay with: those the request named (``payment_method_types``, before
         endive), or those of ``allowed_payment_method_types`` that fit the session, less the excluded ones.
 
-        Without either, Stripe offers the methods the Dashboard turned on; the fake's account has cards only.
+        Without either, Stripe offers the methods the Dashboard turned on; the fake's account has cards only
+        (excluding them too is not modelled: the session still offers cards).
         """
         if params.get("payment_method_types"):
             return list(params["payment_method_types"])
-        excluded = params.get("excluded_payment_method_types") or []
         allowed = params.get("allowed_payment_method_types")
         if allowed:
+            excluded = params.get("excluded_payment_method_types") or []
             return [m for m in rules.compatible_methods(list(allowed), currency, params) if m not in excluded]
-        return [m for m in ["card"] if m not in excluded] or ["card"]
+        return ["card"]
 
     def discount(
         self, context: rules.RuleContext, params: Mapping[str, Any], line_items: list[dict[str, Any]], subtotal: int

@@ -87,8 +87,8 @@ def canonical_params(params: Mapping[str, Any], version: ApiVersion) -> Mapping[
     if not renamed or not renamed.keys() & params.keys():
         return params
     out = dict(params)
-    for key, names in renamed.items():
-        back = {old: new for new, old in names.items()}
+    for key in renamed:
+        back = versions.TODAYS_NAMES[key]
         if out.get(key) in back:
             out[key] = back[out[key]]
     return out

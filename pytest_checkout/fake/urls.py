@@ -24,40 +24,18 @@ __all__ = ["HANDLERS", "ROUTES", "Route", "match", "match_stub"]
 Handler = Callable[[CheckoutFake, Account, Mapping[str, str], dict[str, Any], ApiVersion], dict[str, Any]]
 
 
-def _create(
-    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
-) -> dict[str, Any]:
-    return fake.create_session(account, params, version=version)
+def _session(name: str) -> Handler:
+    """The handler of the session operation ``CheckoutFake.<name>``; with the path's session id when it has one."""
 
+    def run(
+        fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
+    ) -> dict[str, Any]:
+        operation = getattr(fake, name)
+        on = (parts["session"],) if "session" in parts else ()
+        answer: dict[str, Any] = operation(account, *on, params, version=version)
+        return answer
 
-def _retrieve(
-    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
-) -> dict[str, Any]:
-    return fake.retrieve_session(account, parts["session"], params, version=version)
-
-
-def _list(
-    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
-) -> dict[str, Any]:
-    return fake.list_sessions(account, params, version=version)
-
-
-def _line_items(
-    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
-) -> dict[str, Any]:
-    return fake.list_line_items(account, parts["session"], params, version=version)
-
-
-def _expire(
-    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
-) -> dict[str, Any]:
-    return fake.expire_session(account, parts["session"], params, version=version)
-
-
-def _update(
-    fake: CheckoutFake, account: Account, parts: Mapping[str, str], params: dict[str, Any], version: ApiVersion
-) -> dict[str, Any]:
-    return fake.update_session(account, parts["session"], params, version=version)
+    return run
 
 
 def _create_customer(
@@ -79,12 +57,12 @@ def _retrieving(kind: str, part: str) -> Handler:
 
 #: Operation name (as the schema calls it) -> the function that answers it.
 HANDLERS: Mapping[str, Handler] = {
-    "create": _create,
-    "retrieve": _retrieve,
-    "list": _list,
-    "list_line_items": _line_items,
-    "expire": _expire,
-    "update": _update,
+    "create": _session("create_session"),
+    "retrieve": _session("retrieve_session"),
+    "list": _session("list_sessions"),
+    "list_line_items": _session("list_line_items"),
+    "expire": _session("expire_session"),
+    "update": _session("update_session"),
     # The objects around a session (fake/resources.py).
     "retrieve_price": _retrieving("price", "price"),
     "retrieve_product": _retrieving("product", "id"),

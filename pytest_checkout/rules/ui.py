@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pytest_checkout.rules.registry import RuleContext, Violation, _given, rule
-from pytest_checkout.versions import UI_MODE_RENAMES
+from pytest_checkout.versions import TODAYS_NAMES
 
 #: The modes shown outside Stripe's hosted page, in today's names. Unverified for ``form`` (new in dahlia): taken
 #: to be a Stripe.js integration on the merchant's page as ``elements`` is (the SDK's docs group the two).
@@ -27,7 +27,7 @@ NOT_WITH_ELEMENTS = (
     "submit_type",
     "tax_id_collection",
 )
-_TODAY = {old: new for new, old in UI_MODE_RENAMES.items()}
+_TODAY = TODAYS_NAMES["ui_mode"]
 
 
 def _ui_mode(params: Mapping[str, Any]) -> tuple[str, str] | None:
