@@ -222,7 +222,8 @@ class CheckoutFake(TestSetup, CustomerActions):
             session_id = account.add_session(stored)
             self._owner[session_id] = account
             heapq.heappush(self._expiry, (stored.get("expires_at"), stored.sequence, session_id))
-            return self._render(account, stored, expand, version)
+            # Answered from the fields just built, which hold what was stored: not unpacked again.
+            return self._render_fields(account, data, lambda: stored.line_items, expand, version)
 
     def retrieve_session(
         self, account: Account, session_id: str, params: Mapping[str, Any], *, version: ApiVersion | None = None
@@ -328,14 +329,24 @@ class CheckoutFake(TestSetup, CustomerActions):
     def _render(
         self, account: Account, stored: StoredSession, expand: list[str], version: ApiVersion
     ) -> dict[str, Any]:
+        return self._render_fields(account, stored.data, lambda: stored.line_items, expand, version)
+
+    def _render_fields(
+        self,
+        account: Account,
+        data: dict[str, Any],
+        line_items: Callable[[], list[dict[str, Any]]],
+        expand: list[str],
+        version: ApiVersion,
+    ) -> dict[str, Any]:
         def lookup(field: str, object_id: str) -> dict[str, Any] | None:
             if field == "customer":
                 return self._customers_for(account).get(object_id)
             return account.objects.get(object_id)
 
-        data = render.session_for(stored.data, version)
+        shown = render.session_for(data, version)
         return render.expand_session(
-            data, expand, line_items=lambda: render.items_for(stored.line_items, version), lookup=lookup
+            shown, expand, line_items=lambda: render.items_for(line_items(), version), lookup=lookup
         )
 
     # -- webhooks -------------------------------------------------------------------------------------------------

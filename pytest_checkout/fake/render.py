@@ -56,7 +56,8 @@ def session_for(data: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
         project = _SESSION_PROJECTORS[version.name] = compiled
     shown: dict[str, Any] = project(data)
     for key in ABSENT_WHEN_NULL:
-        if key not in data and shown.get(key, 0) is None:
+        # Absent from the store, or null in fields not stored yet (the create's own answer): left out.
+        if data.get(key) is None and shown.get(key, 0) is None:
             del shown[key]
     for key, names in versions.renamed_values(version).items():
         value = shown.get(key)

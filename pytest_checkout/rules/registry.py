@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -31,16 +32,22 @@ def schema_path(path: tuple[str | int, ...]) -> str:
 def check_format(kind: str, value: str, param: str) -> Iterator[Violation]:
     """Problems with a URL or email address parameter."""
     if kind == "url":
-        candidate = value.replace(SESSION_ID_PLACEHOLDER, "placeholder")
-        try:
-            parts = urlsplit(candidate)
-        except ValueError:
-            parts = None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or " " in candidate:
+        if not _is_url(value):
             # Seen: code url_invalid, message "Not a valid URL". Which URLs Stripe accepts exactly is a guess.
             yield Violation("Not a valid URL", param=param, code="url_invalid", rule="url_format")
     elif kind == "email" and not _EMAIL.match(value):
         yield Violation(f"Invalid email address: {value}", param=param, code="email_invalid", rule="email_format")
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_url(value: str) -> bool:
+    """Whether ``value`` passes as a URL: http(s), a host, no spaces. Kept per value: an app sends the same few."""
+    candidate = value.replace(SESSION_ID_PLACEHOLDER, "placeholder")
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in candidate
 
 
 # -- The registry ----------------------------------------------------------------------------------------------
@@ -152,6 +159,7 @@ def rule(
             raise ValueError(f"a rule {name!r} for {operation!r} is registered already")
         _RULES.append(Rule(operation, name, certainty, function, needs, since, until))
         _BY_OPERATION.setdefault(operation, []).append(_RULES[-1])
+        _SELECTED.clear()
         return function
 
     return register
@@ -164,17 +172,7 @@ def run_rules(
 
     ``tolerate_errors``: the params are known to be malformed; a rule that trips over them is skipped.
     """
-    get = params.get
-    version = context.version
-    for registered in _BY_OPERATION.get(operation, ()):
-        if (registered.since is not None or registered.until is not None) and not registered.applies_to(version):
-            continue
-        if registered.needs:
-            for key in registered.needs:
-                if get(key) is not None:
-                    break
-            else:
-                continue
+    for registered in _selected(operation, context.version, params):
         try:
             found = list(registered.check(params, context))
         except (TypeError, KeyError, AttributeError, ValueError, IndexError):
@@ -183,6 +181,37 @@ def run_rules(
             raise
         for violation in found:
             yield Violation(violation.message, violation.param, violation.code, registered.name)
+
+
+def _selected(operation: str, version: Any, params: Mapping[str, Any]) -> tuple[Rule, ...]:
+    """The rules of ``operation`` that hold in ``version`` and need one of the params given, in their order.
+
+    Which rules run depends only on the operation, the version's gates and which top-level params are given
+    (not None), and few combinations of those recur in a test run: the choice is kept per combination rather
+    than made again, rule by rule, on every request.
+    """
+    given = frozenset(key for key, value in params.items() if value is not None)
+    # A rule's gate asks only the version's gates: versions with the same gates choose the same rules.
+    key = (operation, version.gates if version is not None else _NO_GATES, given)
+    found = _SELECTED.get(key)
+    if found is None:
+        found = tuple(
+            registered
+            for registered in _BY_OPERATION.get(operation, ())
+            if (registered.since is None and registered.until is None) or registered.applies_to(version)
+            if not registered.needs or not given.isdisjoint(registered.needs)
+        )
+        if len(_SELECTED) >= _SELECTED_LIMIT:
+            _SELECTED.clear()
+        _SELECTED[key] = found
+    return found
+
+
+# (operation, version's gates, given params) -> the rules to run; emptied when a rule is registered.
+_SELECTED: dict[tuple[str, frozenset[str], frozenset[str]], tuple[Rule, ...]] = {}
+_NO_GATES: frozenset[str] = frozenset()
+#: Bounds the choices kept: a run that gives endless combinations of params starts the table again.
+_SELECTED_LIMIT = 4096
 
 
 def rules_for(operation: str) -> tuple[Rule, ...]:
