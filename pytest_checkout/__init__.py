@@ -1,11 +1,12 @@
 """pytest-checkout: test applications that take payments through Stripe Checkout Sessions.
 
-Models Stripe API version 2022-08-01. The public names are re-exported here; everything else is internal.
+Models Stripe API version 2022-08-01 (``Session``) and today's, 2026-10-28.endive (``TodaySession``). The public
+names are re-exported here; everything else is internal.
 """
 
 from __future__ import annotations
 
-from pytest_checkout.client import Client, LineItem, Session
+from pytest_checkout.client import Client, LineItem, Session, TodayLineItem, TodaySession, today_client
 from pytest_checkout.codec import decode, encode, encode_body
 from pytest_checkout.errors import (
     APIConnectionError,
@@ -68,6 +69,8 @@ __all__ = [
     "StripeError",
     "StripeVersionWarning",
     "Stub",
+    "TodayLineItem",
+    "TodaySession",
     "WebhookRequest",
     "WebhookResponse",
     "check_create_params",
@@ -76,6 +79,7 @@ __all__ = [
     "encode",
     "encode_body",
     "mock_checkout",
+    "today_client",
     "validate_create_params",
     "validate_params",
     "webhook_request",

@@ -1,6 +1,6 @@
-"""A typed client for Stripe's Checkout Sessions API, version 2022-08-01.
+"""A typed client for Stripe's Checkout Sessions API: version 2022-08-01 (the seed's), and today's.
 
-It offers the API's five operations as functions that take the client first::
+It offers the API's operations as functions that take the client first::
 
     client = Client("sk_test_...")
     session = Session.create(client, {"mode": "payment", "success_url": ..., "cancel_url": ..., ...})
@@ -8,6 +8,13 @@ It offers the API's five operations as functions that take the client first::
     for s in Session.list(client, {"limit": 100}).auto_paging_iter(): ...
     Session.list_line_items(client, session.id)
     Session.expire(client, session.id)
+
+``Session`` is typed by 2022-08-01's TypedDicts and answer. ``TodaySession`` has the same operations (and
+``update``) typed by today's (2026-10-28.endive), and takes a client pinned to it::
+
+    today = today_client("sk_test_...")
+    session = TodaySession.create(today, {"mode": "payment", "ui_mode": "embedded_page", "return_url": ..., ...})
+    session.client_secret
 
 Methods and paths come from the generated ``OPERATIONS``, parameter types from the generated TypedDicts and
 bodies from ``codec.encode_body``, so this module holds only the HTTP conversation: headers, retries, errors.
@@ -27,12 +34,14 @@ from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 import requests
+from typing_extensions import Self, TypedDict, Unpack
 
 from pytest_checkout import codec
 from pytest_checkout.errors import APIConnectionError, StripeError, error_from_response
 from pytest_checkout.httputil import is_live_key, mask_key
 from pytest_checkout.objects import ListObject, StripeObject
-from pytest_checkout.versions import API_VERSION, DEFAULT, all_operations, today_types, types
+from pytest_checkout.schema.operations import Operation
+from pytest_checkout.versions import API_VERSION, DEFAULT, TODAY, all_operations, today_types, types
 
 LineItem = types.LineItem
 SessionCreateParams = types.SessionCreateParams
@@ -42,8 +51,22 @@ OPERATIONS = DEFAULT.operations
 #: The update endpoint: today's API (2024-07 on), which 2022-08-01 does not have.
 UPDATE = all_operations()["update"]
 SessionUpdateParams = today_types.SessionUpdateParams
+#: Today's (2026-10-28.endive) types, for ``TodaySession``.
+TodayLineItem = today_types.LineItem
+TodaySessionCreateParams = today_types.SessionCreateParams
+TodaySessionListParams = today_types.SessionListParams
+TodaySessionListLineItemsParams = today_types.SessionListLineItemsParams
 
-__all__ = ["DEFAULT_API_BASE", "Client", "LineItem", "Session"]
+__all__ = [
+    "DEFAULT_API_BASE",
+    "Client",
+    "ClientOptions",
+    "LineItem",
+    "Session",
+    "TodayLineItem",
+    "TodaySession",
+    "today_client",
+]
 
 DEFAULT_API_BASE = "https://api.stripe.com"
 
@@ -298,9 +321,92 @@ def _pager(
     return next_page
 
 
-# Inside ``Session`` the name ``list`` is the classmethod, so annotations there spell ``builtins.list``.
+class _SessionCalls(StripeObject):
+    """The HTTP conversation every Session class shares: request, decode into the class, page on.
+
+    A Session class names the operations it calls (``_OPERATIONS``, its API version's) and, if its types are one
+    version's only, the version a ``Client`` must be pinned to (``_PINNED``); its public classmethods are typed
+    by that version's TypedDicts and call the ones below.
+    """
+
+    _OPERATIONS: ClassVar[Mapping[str, Operation]]
+    _PINNED: ClassVar[str | None] = None
+
+    @classmethod
+    def _check_client(cls, client: Client) -> None:
+        pinned = cls._PINNED
+        if pinned is not None and client.api_version != pinned:
+            raise ValueError(
+                f"{cls.__name__} is typed by API version {pinned}, but the Client is pinned to "
+                f"{client.api_version!r}: build it with Client(api_key, api_version={pinned!r}) "
+                "(or today_client(api_key))"
+            )
+
+    @classmethod
+    def _call(
+        cls,
+        client: Client,
+        name: str,
+        id: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Self:
+        """One operation that answers a session: ``name`` of ``_OPERATIONS``, for the session ``id`` if given."""
+        cls._check_client(client)
+        op = cls._OPERATIONS[name]
+        path = op.path if id is None else op.path.format(session=_checked_id(id))
+        answer = client.request(op.method, path, params, idempotency_key=idempotency_key)
+        return cls._build(client, answer, op.method, client.api_base + path)
+
+    # The pagers below call these with plain dicts (the caller's filters plus a cursor), which the public,
+    # TypedDict-typed signatures would refuse.
+
+    @classmethod
+    def _list_page(cls, client: Client, query: dict[str, Any]) -> ListObject[Self]:
+        cls._check_client(client)
+        op = cls._OPERATIONS["list"]
+        answer = client.request(op.method, op.path, query)
+        page: ListObject[Self] = _decode_list(answer, cls, op.method, client.api_base + op.path)
+        for session in page.data:
+            session._attach_line_item_pager(client)
+        page.next_page = _pager(lambda following: cls._list_page(client, following), query, page)
+        return page
+
+    @classmethod
+    def _line_items_page(cls, client: Client, id: str, query: dict[str, Any]) -> ListObject[Any]:
+        cls._check_client(client)
+        op = cls._OPERATIONS["list_line_items"]
+        path = op.path.format(session=_checked_id(id))
+        answer = client.request(op.method, path, query)
+        url = client.api_base + path
+        page = _decode_list(answer, cls.LISTS["line_items"], op.method, url)
+        page.next_page = _pager(lambda following: cls._line_items_page(client, id, following), query, page)
+        return page
+
+    @classmethod
+    def _build(cls, client: Client, answer: Mapping[str, Any], method: str, url: str) -> Self:
+        try:
+            session = cls.from_dict(answer)
+        except (TypeError, ValueError) as exc:
+            raise APIConnectionError(f"Invalid checkout.session from Stripe ({method} {url}): {exc}") from exc
+        session._attach_line_item_pager(client)
+        return session
+
+    def _attach_line_item_pager(self, client: Client) -> None:
+        # An expanded ``line_items`` holds only the first handful; paging on from it goes through the line items
+        # endpoint of this session, with this client.
+        line_items = getattr(self, "line_items", None)
+        session_id = getattr(self, "id", None)
+        if isinstance(line_items, ListObject) and isinstance(session_id, str) and session_id:
+            line_items.next_page = _pager(
+                lambda following: type(self)._line_items_page(client, session_id, following), {}, line_items
+            )
+
+
+# Inside the Session classes the name ``list`` is the classmethod, so annotations there spell ``builtins.list``.
 @dataclass(frozen=True)
-class Session(types.Session):
+class Session(_SessionCalls, types.Session):
     """A Checkout Session (``checkout.session``), with the operations of the API as classmethods (the seed's five,
     and today's ``update``).
 
@@ -310,21 +416,17 @@ class Session(types.Session):
     # Spelled out (rather than inherited) so the expanded ``line_items`` and ``list_line_items`` provably
     # decode into the same class.
     LISTS: ClassVar[dict[str, type[StripeObject]]] = {"line_items": LineItem}
+    _OPERATIONS: ClassVar[Mapping[str, Operation]] = {**OPERATIONS, "update": UPDATE}
 
     @classmethod
     def create(cls, client: Client, params: SessionCreateParams, *, idempotency_key: str | None = None) -> Session:
         """Create a Checkout Session (``POST /v1/checkout/sessions``)."""
-        op = OPERATIONS["create"]
-        answer = client.request(op.method, op.path, params, idempotency_key=idempotency_key)
-        return cls._build(client, answer, op.method, client.api_base + op.path)
+        return cls._call(client, "create", params=params, idempotency_key=idempotency_key)
 
     @classmethod
     def retrieve(cls, client: Client, id: str, expand: builtins.list[str] | None = None) -> Session:
         """Retrieve a Checkout Session by id; ``expand=["line_items"]`` includes its first line items."""
-        op = OPERATIONS["retrieve"]
-        path = op.path.format(session=_checked_id(id))
-        answer = client.request(op.method, path, _expand_params(expand))
-        return cls._build(client, answer, op.method, client.api_base + path)
+        return cls._call(client, "retrieve", id, _expand_params(expand))
 
     @classmethod
     def list(cls, client: Client, params: SessionListParams | None = None) -> ListObject[Session]:
@@ -348,10 +450,7 @@ class Session(types.Session):
         idempotency_key: str | None = None,
     ) -> Session:
         """Expire an open Checkout Session so it can no longer be paid."""
-        op = OPERATIONS["expire"]
-        path = op.path.format(session=_checked_id(id))
-        answer = client.request(op.method, path, _expand_params(expand), idempotency_key=idempotency_key)
-        return cls._build(client, answer, op.method, client.api_base + path)
+        return cls._call(client, "expire", id, _expand_params(expand), idempotency_key=idempotency_key)
 
     @classmethod
     def update(
@@ -360,51 +459,86 @@ class Session(types.Session):
         """Update an open Checkout Session (``POST /v1/checkout/sessions/{id}``: ``metadata``, shipping...).
 
         The endpoint is today's API (2024-07 on): a client on 2022-08-01 (the default) gets Stripe's 404, so
-        build the ``Client`` with ``api_version="2026-10-28.endive"`` (or another version that has it).
+        build the ``Client`` with ``api_version="2026-10-28.endive"`` (or another version that has it), or use
+        ``TodaySession``, typed by today's answer too.
         """
-        path = UPDATE.path.format(session=_checked_id(id))
-        answer = client.request(UPDATE.method, path, params, idempotency_key=idempotency_key)
-        return cls._build(client, answer, UPDATE.method, client.api_base + path)
+        return cls._call(client, "update", id, params, idempotency_key=idempotency_key)
 
-    # The pagers below call these with plain dicts (the caller's filters plus a cursor), which the public,
-    # TypedDict-typed signatures would refuse.
+
+# -- today's version ---------------------------------------------------------------------------------------------
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword options of ``Client`` but ``api_version``: what ``today_client`` passes on."""
+
+    api_base: str
+    http: requests.Session | None
+    timeout: float
+    max_network_retries: int
+    sleep: Callable[[float], None]
+
+
+def today_client(api_key: str, **options: Unpack[ClientOptions]) -> Client:
+    """A ``Client`` pinned to today's API version (2026-10-28.endive), the one ``TodaySession`` needs."""
+    return Client(api_key, api_version=TodaySession.API_VERSION, **options)
+
+
+@dataclass(frozen=True)
+class TodaySession(_SessionCalls, today_types.Session):
+    """A Checkout Session of today's API version (2026-10-28.endive): its fields, parameters and operations.
+
+    The same operations as ``Session``, typed by today's TypedDicts (``ui_mode="embedded_page"``,
+    ``allowed_payment_method_types``, ``custom_fields``; ``status`` and ``created`` list filters) and answering
+    today's session (``client_secret``, ``collected_information``...). Each takes a ``Client`` pinned to
+    ``API_VERSION`` (``today_client(api_key)`` builds one); a client pinned to another version is refused with
+    ``ValueError``, since its answers would not have the shape these types promise.
+    """
+
+    #: The version a ``Client`` must be pinned to.
+    API_VERSION: ClassVar[str] = TODAY.name
+    LISTS: ClassVar[dict[str, type[StripeObject]]] = {"line_items": TodayLineItem}
+    _OPERATIONS: ClassVar[Mapping[str, Operation]] = TODAY.operations
+    _PINNED: ClassVar[str | None] = TODAY.name
 
     @classmethod
-    def _list_page(cls, client: Client, query: dict[str, Any]) -> ListObject[Session]:
-        op = OPERATIONS["list"]
-        answer = client.request(op.method, op.path, query)
-        page: ListObject[Session] = _decode_list(answer, cls, op.method, client.api_base + op.path)
-        for session in page.data:
-            _attach_line_item_pager(client, session)
-        page.next_page = _pager(lambda following: cls._list_page(client, following), query, page)
-        return page
+    def create(
+        cls, client: Client, params: TodaySessionCreateParams, *, idempotency_key: str | None = None
+    ) -> TodaySession:
+        """Create a Checkout Session (``POST /v1/checkout/sessions``)."""
+        return cls._call(client, "create", params=params, idempotency_key=idempotency_key)
 
     @classmethod
-    def _line_items_page(cls, client: Client, id: str, query: dict[str, Any]) -> ListObject[LineItem]:
-        op = OPERATIONS["list_line_items"]
-        path = op.path.format(session=_checked_id(id))
-        answer = client.request(op.method, path, query)
-        url = client.api_base + path
-        page: ListObject[LineItem] = _decode_list(answer, cls.LISTS["line_items"], op.method, url)
-        page.next_page = _pager(lambda following: cls._line_items_page(client, id, following), query, page)
-        return page
+    def retrieve(cls, client: Client, id: str, expand: builtins.list[str] | None = None) -> TodaySession:
+        """Retrieve a Checkout Session by id; ``expand=["line_items"]`` includes its first line items."""
+        return cls._call(client, "retrieve", id, _expand_params(expand))
 
     @classmethod
-    def _build(cls, client: Client, answer: Mapping[str, Any], method: str, url: str) -> Session:
-        try:
-            session = cls.from_dict(answer)
-        except (TypeError, ValueError) as exc:
-            raise APIConnectionError(f"Invalid checkout.session from Stripe ({method} {url}): {exc}") from exc
-        _attach_line_item_pager(client, session)
-        return session
+    def list(cls, client: Client, params: TodaySessionListParams | None = None) -> ListObject[TodaySession]:
+        """One page of Checkout Sessions, newest first; ``auto_paging_iter()`` walks the pages after it."""
+        return cls._list_page(client, dict(params or {}))
 
+    @classmethod
+    def list_line_items(
+        cls, client: Client, id: str, params: TodaySessionListLineItemsParams | None = None
+    ) -> ListObject[TodayLineItem]:
+        """One page of a Checkout Session's line items; ``auto_paging_iter()`` walks the pages after it."""
+        return cls._line_items_page(client, id, dict(params or {}))
 
-def _attach_line_item_pager(client: Client, session: types.Session) -> None:
-    # An expanded ``line_items`` holds only the first handful; paging on from it goes through the line items
-    # endpoint of that session, with this client.
-    line_items = session.line_items
-    if isinstance(line_items, ListObject) and isinstance(session.id, str) and session.id:
-        session_id = session.id
-        line_items.next_page = _pager(
-            lambda following: Session._line_items_page(client, session_id, following), {}, line_items
-        )
+    @classmethod
+    def expire(
+        cls,
+        client: Client,
+        id: str,
+        expand: builtins.list[str] | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> TodaySession:
+        """Expire an open Checkout Session so it can no longer be paid."""
+        return cls._call(client, "expire", id, _expand_params(expand), idempotency_key=idempotency_key)
+
+    @classmethod
+    def update(
+        cls, client: Client, id: str, params: SessionUpdateParams, *, idempotency_key: str | None = None
+    ) -> TodaySession:
+        """Update an open Checkout Session (``POST /v1/checkout/sessions/{id}``: ``metadata``, shipping...)."""
+        return cls._call(client, "update", id, params, idempotency_key=idempotency_key)

@@ -13,7 +13,7 @@ import requests
 import responses
 
 from pytest_checkout import codec, errors
-from pytest_checkout.client import Client, LineItem, Session
+from pytest_checkout.client import Client, LineItem, Session, TodayLineItem, TodaySession, today_client
 from pytest_checkout.objects import ListObject
 from pytest_checkout.schema import nodes
 from pytest_checkout.schema import v2022_08_01 as schema
@@ -249,6 +249,37 @@ def test_the_api_version_can_be_pinned_otherwise(stub):
     stub.add(responses.POST, SESSIONS, json=session_json())
     Session.create(Client(API_KEY, api_version="2020-08-27"), CREATE_PARAMS)
     assert stub.calls[0].request.headers["Stripe-Version"] == "2020-08-27"
+
+
+def test_today_s_session_sends_today_s_version_on_every_operation_and_decodes_today_s_shapes(stub):
+    ident = session_id()
+    secret = f"{ident}_secret_fidwbEhqYWAnPydmcHZxamh"
+    answer = {"id": ident, "object": "checkout.session", "ui_mode": "embedded_page", "client_secret": secret}
+    item = {"id": "li_1", "object": "item", "description": "T-shirt", "quantity": 1}
+    stub.add(responses.POST, SESSIONS, json=answer)
+    stub.add(responses.GET, f"{SESSIONS}/{ident}", json=answer)
+    stub.add(responses.GET, SESSIONS, json=list_json([answer], has_more=False))
+    stub.add(responses.GET, f"{SESSIONS}/{ident}/line_items", json=list_json([item], has_more=False))
+    stub.add(responses.POST, f"{SESSIONS}/{ident}/expire", json=answer)
+    stub.add(responses.POST, f"{SESSIONS}/{ident}", json=answer)
+    client = today_client(API_KEY)
+
+    created = TodaySession.create(client, {"mode": "payment", "ui_mode": "embedded_page", "return_url": "https://x"})
+    TodaySession.retrieve(client, ident)
+    (listed,) = TodaySession.list(client, {"status": "open"})
+    (line_item,) = TodaySession.list_line_items(client, ident)
+    TodaySession.expire(client, ident)
+    TodaySession.update(client, ident, {"metadata": {"order": "1"}})
+
+    assert [call.request.headers["Stripe-Version"] for call in stub.calls] == ["2026-10-28.endive"] * 6
+    assert body_of(stub.calls[0]) == "mode=payment&ui_mode=embedded_page&return_url=https%3A%2F%2Fx"
+    assert query_of(stub.calls[2]) == [("status", "open")]
+    assert (type(created), type(listed), type(line_item)) == (TodaySession, TodaySession, TodayLineItem)
+    assert (created.client_secret, created.ui_mode, created.url) == (secret, "embedded_page", None)
+    assert line_item.description == "T-shirt"
+    with pytest.raises(ValueError, match=r"pinned to '2022-08-01'"):
+        TodaySession.retrieve(Client(API_KEY), ident)
+    assert len(stub.calls) == 6  # refused before any request
 
 
 def test_retrieve_gets_the_session_with_expanded_line_items(client, stub):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pytest_checkout.client import Client, LineItem, Session
+from typing import Any
+
+from pytest_checkout.client import Client, LineItem, Session, TodayLineItem, TodaySession, today_client
 from pytest_checkout.objects import ListObject
 from pytest_checkout.schema.v2022_08_01_types import SessionCreateParams
+from pytest_checkout.versions import today_types
 
 
 def checkout(client: Client, email: str) -> str | None:
@@ -88,3 +91,62 @@ def update(session_id: str) -> Session:
     # Today's endpoint: typed by today's TypedDicts (2026-10-28.endive).
     today = Client("sk_test_123", api_version="2026-10-28.endive")
     return Session.update(today, session_id, {"metadata": {"order": "1234", "note": ""}})
+
+
+# -- today's version (2026-10-28.endive): TodaySession, typed by today's TypedDicts and answer -----------------
+
+
+def configure_today() -> Client:
+    return today_client("sk_test_123", api_base="http://localhost:12111", max_network_retries=2, sleep=lambda s: None)
+
+
+def embedded_checkout(client: Client, email: str) -> str | None:
+    params: today_types.SessionCreateParams = {
+        "mode": "payment",
+        "ui_mode": "embedded_page",
+        "return_url": "https://example.com/return?session_id={CHECKOUT_SESSION_ID}",
+        "customer_email": email,
+        "line_items": [{"price": "price_1LbTsHirt", "quantity": 2, "adjustable_quantity": {"enabled": True}}],
+        "allowed_payment_method_types": ["card", "klarna"],
+        "custom_fields": [{"key": "engraving", "label": {"type": "custom", "custom": "Engraving"}, "type": "text"}],
+        "metadata": {"order_id": "1234"},
+    }
+    session: TodaySession = TodaySession.create(client, params, idempotency_key="order-1234")
+    ui_mode: str | None = session.ui_mode
+    collected: dict[str, Any] | None = session.collected_information
+    assert ui_mode == "embedded_page" or collected is not None
+    return session.client_secret
+
+
+def hosted_checkout(client: Client) -> str | None:
+    session = TodaySession.create(
+        client,
+        {"mode": "payment", "ui_mode": "hosted_page", "success_url": "https://example.com/ok", "line_items": []},
+    )
+    return session.url
+
+
+def inspect_today(client: Client, session_id: str) -> list[str | None]:
+    session = TodaySession.retrieve(client, session_id, expand=["line_items"])
+    descriptions: list[str | None] = []
+    if session.line_items is not None:
+        descriptions += [item.description for item in session.line_items.auto_paging_iter()]
+    page: ListObject[TodayLineItem] = TodaySession.list_line_items(client, session_id, {"limit": 100})
+    return descriptions + [item.description for item in page]
+
+
+def sweep_today(client: Client) -> int:
+    expired = 0
+    open_sessions: ListObject[TodaySession] = TodaySession.list(client, {"status": "open", "limit": 100})
+    for session in open_sessions.auto_paging_iter():
+        TodaySession.expire(client, session.id, idempotency_key=f"expire-{session.id}")
+        expired += 1
+    TodaySession.list(client, {"created": {"gte": 1_700_000_000}, "customer_details": {"email": "a@example.com"}})
+    TodaySession.list(client, {"created": 1_700_000_000})
+    TodaySession.list(client)
+    return expired
+
+
+def update_today(client: Client, session_id: str) -> dict[str, str] | None:
+    updated = TodaySession.update(client, session_id, {"metadata": {"order": "1234", "note": ""}})
+    return updated.metadata
