@@ -19,7 +19,7 @@ so the client's signatures name it through here rather than a version module of 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType, ModuleType
 from typing import NamedTuple
@@ -33,6 +33,7 @@ from pytest_checkout.schema.operations import Operation
 
 __all__ = [
     "API_VERSION",
+    "CANONICAL_ITEM",
     "CANONICAL_SESSION",
     "CHANGES",
     "DEFAULT",
@@ -230,12 +231,21 @@ TODAY: ApiVersion = register(
     ApiVersion.from_module(_v2026_10_28_endive, gates=frozenset(change.gate for change in CHANGES))
 )
 
-#: What a stored session holds: every field any registered version answers with (nodes.merge of them).
-CANONICAL_SESSION: nodes.Object = DEFAULT.checkout_session
-for _version in (TODAY,):
-    _merged = nodes.merge(_version.checkout_session, CANONICAL_SESSION)
-    assert isinstance(_merged, nodes.Object)
-    CANONICAL_SESSION = _merged
+
+def _canonical(of: Callable[[ApiVersion], nodes.Object]) -> nodes.Object:
+    """What the fake stores of an object: every field any registered version answers with (nodes.merge)."""
+    merged: nodes.Node = of(DEFAULT)
+    for version in _REGISTRY.values():
+        if version is not DEFAULT:
+            merged = nodes.merge(of(version), merged)
+    assert isinstance(merged, nodes.Object)
+    return merged
+
+
+#: What a stored session holds: every field any registered version answers with.
+CANONICAL_SESSION: nodes.Object = _canonical(lambda version: version.checkout_session)
+#: What a stored line item holds, likewise (today's adds ``adjustable_quantity`` and ``metadata``).
+CANONICAL_ITEM: nodes.Object = _canonical(lambda version: version.item)
 
 
 def get(name: str) -> ApiVersion:

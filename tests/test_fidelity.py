@@ -481,6 +481,6 @@ def test_the_docs_fidelity_table_lists_every_rule_with_its_certainty() -> None:
     from pytest_checkout import rules
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "fake.md").read_text()
-    for operation in ("create", "list", "list_line_items"):
+    for operation in ("create", "list", "list_line_items", "update"):
         for registered in rules.rules_for(operation):
             assert f"| `{operation}` | `{registered.name}` | {registered.certainty} |" in text, registered.name

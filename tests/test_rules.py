@@ -902,6 +902,14 @@ TODAY_CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None, str | N
         "The following parameters are not supported with 'ui_mode: hosted_page': return_url.",
     ),
     (
+        "items_with_optional_items_per_payment",
+        params(line_items=params()["line_items"] * 90, optional_items=[{"price": "price_1", "quantity": 1}] * 10),
+        params(line_items=params()["line_items"] * 91, optional_items=[{"price": "price_1", "quantity": 1}] * 10),
+        "optional_items",
+        None,
+        "You can only pass up to 100 line items and optional items combined in `payment` mode, but you passed 101.",
+    ),
+    (
         "permissions_only_on_the_merchants_page",
         _page("elements", permissions={"update_shipping_details": "server_only"}),
         params(permissions={"update_shipping_details": "server_only"}),

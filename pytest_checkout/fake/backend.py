@@ -179,6 +179,19 @@ class CheckoutFake(TestSetup, CustomerActions):
     def _promotion_codes_for(self, account: Account) -> Mapping[str, dict[str, Any]]:
         return ChainMap(account.promotion_codes, self._shared_promotion_codes)
 
+    def _context(self, account: Account, version: ApiVersion) -> rules.RuleContext:
+        """What the rules of a request on ``account`` may know beyond its params: the account's objects."""
+        return rules.RuleContext(
+            now=self.clock.now(),
+            stripe_account=account.stripe_account,
+            prices=self._prices_for(account),
+            customers=self._customers_for(account),
+            objects=account.objects,
+            coupons=self._coupons_for(account),
+            promotion_codes=self._promotion_codes_for(account),
+            version=version,
+        )
+
     def new_id(self, prefix: str) -> str:
         """A fresh id of the given kind (``req``, ``evt``, ...), drawn under the lock so runs repeat."""
         with self._lock:
@@ -199,16 +212,7 @@ class CheckoutFake(TestSetup, CustomerActions):
         """
         version = version or self.default_version
         with self._lock:
-            context = rules.RuleContext(
-                now=self.clock.now(),
-                stripe_account=account.stripe_account,
-                prices=self._prices_for(account),
-                customers=self._customers_for(account),
-                objects=account.objects,
-                coupons=self._coupons_for(account),
-                promotion_codes=self._promotion_codes_for(account),
-                version=version,
-            )
+            context = self._context(account, version)
             validate_params("create", params, context=context, normalized=True, version=version)
             expand = render.expand_paths(params)
             render.check_session_expand(expand, version)
@@ -242,15 +246,54 @@ class CheckoutFake(TestSetup, CustomerActions):
         """``POST /v1/checkout/sessions/{session}``: change an open session (today's API; not in 2022-08-01)."""
         version = version or self.default_version
         with self._lock:
-            validate_params("update", params, normalized=True, version=version)
+            context = self._context(account, version)
+            validate_params("update", params, context=context, normalized=True, version=version)
             expand = render.expand_paths(params)
             render.check_session_expand(expand, version)
             stored = self._get(account, session_id)
+            status = stored.get("status")
+            if status != "open":
+                raise exceptions.not_updatable(status)
             data = stored.data
             updates = today.update(data, params)
+            items = None
+            if "line_items" in params:
+                items = self._updated_line_items(account, stored, params["line_items"], context)
+                updates.update(self.build.totals(data, items, context))
+            if "shipping_options" in params:
+                updates["shipping_options"] = [self.build.shipping_option(o) for o in params["shipping_options"] or []]
+            if items is not None:
+                stored.line_items = items
             if updates:
                 account.save(stored, {**data, **updates})
             return self._render(account, stored, expand, version)
+
+    def _updated_line_items(
+        self, account: Account, stored: StoredSession, given: list[dict[str, Any]], context: rules.RuleContext
+    ) -> list[dict[str, Any]]:
+        """The update endpoint's retransmitted line items: each kept, changed or added, in the order given.
+
+        Everything that can refuse the request is checked before anything is built (new items draw ids).
+        """
+        if stored.get("mode") == "setup":
+            raise exceptions.line_items_in_setup_mode()
+        currency = stored.get("currency")
+        current = {item["id"]: item for item in stored.line_items}
+        for index, entry in enumerate(given):
+            item_id = entry.get("id")
+            if item_id and item_id not in current:
+                raise exceptions.no_such_line_item(item_id, f"line_items[{index}][id]")
+            facts = None if item_id else rules.price_facts(entry, context)
+            if facts is not None and facts.currency not in (None, currency):
+                raise exceptions.line_item_currency(index, facts.currency, currency)
+        now = self.clock.now()
+        prices = self._prices_for(account)
+        return [
+            self.build.changed_line_item(current[entry["id"]], entry)
+            if entry.get("id")
+            else self.build.line_item(entry, now, prices, account.livemode)
+            for entry in given
+        ]
 
     def expire_session(
         self, account: Account, session_id: str, params: Mapping[str, Any], *, version: ApiVersion | None = None

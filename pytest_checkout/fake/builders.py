@@ -142,6 +142,7 @@ class Builder:
             "customer_creation": params.get("customer_creation") or ("if_required" if mode == "payment" else "always"),
             "customer_details": None,
             "customer_email": params.get("customer_email"),
+            "discounts": self.discounts(context, params),
             "expires_at": params.get("expires_at") or now + rules.DEFAULT_EXPIRY_SECONDS,
             "livemode": livemode,
             "locale": params.get("locale"),
@@ -209,14 +210,10 @@ class Builder:
         Percentages are rounded half to even; an amount off is capped at the subtotal. Each item carries its
         share (by its subtotal; the last takes what rounding leaves), as Stripe's line items show theirs.
         """
-        discounts = params.get("discounts") or []
-        if not discounts or subtotal <= 0:
+        applied = self.discounts(context, params)
+        if not applied or subtotal <= 0:
             return 0
-        first = discounts[0]
-        coupon_id = first.get("coupon")
-        if not coupon_id and first.get("promotion_code"):
-            coupon_id = (context.promotion_codes or {})[first["promotion_code"]]["coupon"]["id"]
-        coupon = (context.coupons or {})[coupon_id]
+        coupon = (context.coupons or {})[applied[0]["coupon"]]
         if coupon["percent_off"] is not None:
             share = Decimal(str(coupon["percent_off"])) / 100 * subtotal
             discount = int(share.to_integral_value(rounding=ROUND_HALF_EVEN))
@@ -229,6 +226,34 @@ class Builder:
             item["amount_discount"] = part
             item["amount_total"] = item["amount_subtotal"] - part
         return discount
+
+    @staticmethod
+    def discounts(context: rules.RuleContext, params: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+        """The session's ``discounts`` (today's field): the coupon of each, and the promotion code it came from."""
+        given = params.get("discounts") or []
+        if not given:
+            return None
+        out = []
+        for discount in given:
+            code = discount.get("promotion_code")
+            coupon = discount.get("coupon") or (context.promotion_codes or {})[code]["coupon"]["id"]
+            out.append({"coupon": coupon, "promotion_code": code or None})
+        return out
+
+    def totals(
+        self, data: Mapping[str, Any], line_items: list[dict[str, Any]], context: rules.RuleContext
+    ) -> dict[str, Any]:
+        """A session's amounts after its line items changed (the update endpoint): the discount spread again."""
+        subtotal = sum(item["amount_subtotal"] for item in line_items)
+        for item in line_items:
+            item["amount_discount"], item["amount_total"] = 0, item["amount_subtotal"]
+        discount = self.discount(context, {"discounts": data.get("discounts")}, line_items, subtotal)
+        totals = data.get("total_details") or {}
+        return {
+            "amount_subtotal": subtotal,
+            "amount_total": subtotal - discount + totals.get("amount_shipping", 0) + totals.get("amount_tax", 0),
+            "total_details": {**totals, "amount_discount": discount},
+        }
 
     def after_expiration(self, given: Mapping[str, Any] | None) -> dict[str, Any] | None:
         if not given or not isinstance(given.get("recovery"), Mapping):
@@ -273,20 +298,35 @@ class Builder:
                 livemode=livemode,
                 created=now,
             )
-        unit = Decimal(price["unit_amount_decimal"])
-        subtotal = int((unit * quantity).to_integral_value(rounding=ROUND_HALF_EVEN))
         return {
             "id": self.ids.new("li"),
             "object": "item",
             "amount_discount": 0,
-            "amount_subtotal": subtotal,
+            **_amounts(price, quantity),
             "amount_tax": 0,
-            "amount_total": subtotal,
             "currency": price["currency"],
             "description": self.product_names.get(price["product"], ""),
             "price": price,
             "quantity": quantity,
+            # Today's fields (2022-08-01 answers without them: render.items_for).
+            "adjustable_quantity": today.adjustable_quantity(item.get("adjustable_quantity")),
+            "metadata": dict(item.get("metadata") or {}),
         }
+
+    def changed_line_item(self, stored: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+        """A line item the update endpoint names by ``id``, with the fields it gives changed (today's API).
+
+        Metadata merges as on every Stripe object (a key set to "" is removed; an empty ``metadata``, all).
+        """
+        changed = dict(stored)
+        if given.get("quantity") is not None:
+            changed.update(quantity=given["quantity"], **_amounts(stored["price"], given["quantity"]))
+            changed["amount_discount"] = 0
+        if "adjustable_quantity" in given:
+            changed["adjustable_quantity"] = today.adjustable_quantity(given["adjustable_quantity"] or None)
+        if "metadata" in given:
+            changed["metadata"] = today.merged_metadata(stored.get("metadata") or {}, given["metadata"])
+        return changed
 
     def price(
         self,
@@ -470,3 +510,10 @@ class Builder:
                 },
             )
         )
+
+
+def _amounts(price: Mapping[str, Any], quantity: int) -> dict[str, int]:
+    """A line item's subtotal and total before discounts: the unit amount times the quantity, half to even."""
+    unit = Decimal(price["unit_amount_decimal"])
+    subtotal = int((unit * quantity).to_integral_value(rounding=ROUND_HALF_EVEN))
+    return {"amount_subtotal": subtotal, "amount_total": subtotal}

@@ -86,6 +86,34 @@ def not_expirable(status: str) -> InvalidRequestError:
     )
 
 
+def not_updatable(status: str) -> InvalidRequestError:
+    """Update of a session that is not open (today's API). Unverified: the wording is modelled on the expire's."""
+    return InvalidRequestError(
+        'Only Checkout Sessions with a status in ["open"] can be updated. This Checkout Session has a status of '
+        f"`{status}`."
+    )
+
+
+def no_such_line_item(item_id: str, param: str) -> InvalidRequestError:
+    """An update names a line item the session does not have. Unverified: modelled on Stripe's "No such" errors."""
+    return InvalidRequestError(f"No such line item: '{item_id}'", code="resource_missing", param=param)
+
+
+def line_items_in_setup_mode() -> InvalidRequestError:
+    """Line items in an update of a setup-mode session: the create's message (seen there), assumed here."""
+    return InvalidRequestError("You can not pass `line_items` in `setup` mode.", param="line_items")
+
+
+def line_item_currency(index: int, currency: str | None, session_currency: str | None) -> InvalidRequestError:
+    """A line item added by an update in another currency than the session's. Unverified: the wording is modelled
+    on the create's rule that all line items share one currency."""
+    return InvalidRequestError(
+        f"All line items must have the same currency; line_items[{index}] is in {currency} but the session is in "
+        f"{session_currency}.",
+        param=f"line_items[{index}]",
+    )
+
+
 def cannot_expand(path: str) -> InvalidRequestError:
     """An ``expand[]`` path that names no expandable field (Stripe's wording)."""
     return InvalidRequestError(f"This property cannot be expanded ({path}).", param="expand")

@@ -17,13 +17,13 @@ from typing import Any
 from pytest_checkout.codec import MAPPINGS
 from pytest_checkout.fake.fakeobject import FakeObject, fake_object
 from pytest_checkout.fake.shapes import Packer, blank, present_keys
-from pytest_checkout.versions import CANONICAL_SESSION, DEFAULT
+from pytest_checkout.versions import CANONICAL_ITEM, CANONICAL_SESSION, DEFAULT
 
 __all__ = ["FILTERS", "Account", "SessionsView", "StoredSession", "filter_values"]
 
-# A session is stored with every field any version answers with (versions.CANONICAL_SESSION); each answer
-# shows the fields of the request's version (render.session_for).
-CHECKOUT_SESSION, ITEM, PRICE = CANONICAL_SESSION, DEFAULT.item, DEFAULT.price
+# A session and its line items are stored with every field any version answers with (versions.CANONICAL_SESSION,
+# CANONICAL_ITEM); each answer shows the fields of the request's version (render.session_for, items_for).
+CHECKOUT_SESSION, ITEM, PRICE = CANONICAL_SESSION, CANONICAL_ITEM, DEFAULT.price
 
 _SESSION = Packer(["id", "object", *sorted(set(CHECKOUT_SESSION.properties) - {"id", "object", "line_items"})])
 _ITEM = Packer(present_keys(ITEM))
@@ -38,7 +38,7 @@ _SHARED_FIELDS = frozenset(
         "return_url",
     }
 )  # fmt: skip
-_SHARED_ITEM_FIELDS = frozenset({"currency", "description"})
+_SHARED_ITEM_FIELDS = frozenset({"adjustable_quantity", "currency", "description", "metadata"})
 _SHARED_PRICE_FIELDS = frozenset({"currency", "metadata", "recurring", "tax_behavior", "billing_scheme", "type"})
 #: Optional fields of the session that live Stripe leaves out, rather than sends as null, when they have no value
 #: (seen: ``tax_id_collection`` is absent unless the request gave it). Stored as None, answered absent.

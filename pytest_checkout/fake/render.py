@@ -67,10 +67,10 @@ def session_for(data: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
 
 
 def items_for(items: list[dict[str, Any]], version: ApiVersion) -> list[dict[str, Any]]:
-    """Stored line items (2022-08-01's shape) as ``version`` shows them: today's fields they lack are blank."""
+    """Stored line items (every version's fields, ``versions.CANONICAL_ITEM``) as ``version`` shows them."""
     project = _ITEM_PROJECTORS.get(version.name)
     if project is None:
-        compiled = _projector(version.item, versions.DEFAULT.item)
+        compiled = _projector(version.item, versions.CANONICAL_ITEM)
         project = _ITEM_PROJECTORS[version.name] = compiled or _same
     return [project(item) for item in items]
 

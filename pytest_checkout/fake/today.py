@@ -13,9 +13,20 @@ from typing import Any
 
 from pytest_checkout.fake.ids import IdFactory
 from pytest_checkout.fake.shapes import shape
+from pytest_checkout.rules import ADJUSTABLE_QUANTITY_DEFAULT_MAXIMUM
 from pytest_checkout.versions import CANONICAL_SESSION
 
-__all__ = ["custom_field", "custom_text", "filled_custom_fields", "invoice_creation", "todays_fields", "update"]
+__all__ = [
+    "adjustable_quantity",
+    "custom_field",
+    "custom_text",
+    "filled_custom_fields",
+    "invoice_creation",
+    "merged_metadata",
+    "optional_item",
+    "todays_fields",
+    "update",
+]
 
 CHECKOUT_SESSION = CANONICAL_SESSION
 #: The address fields (as builders.DEFAULT_ADDRESS has them) an updated shipping address fills in.
@@ -37,6 +48,7 @@ _TODAYS_DEFAULTS: Mapping[str, Any] = {
     "excluded_payment_method_types": None,
     "integration_identifier": None,
     "invoice_creation": _INVOICE_CREATION_OFF,
+    "optional_items": None,
     "origin_context": None,
     "redirect_on_completion": None,
     "return_url": None,
@@ -47,8 +59,8 @@ _TODAYS_DEFAULTS_NO_INVOICE: Mapping[str, Any] = {**_TODAYS_DEFAULTS, "invoice_c
 _TODAYS_PARAMS = frozenset(
     {
         "adaptive_pricing", "allowed_payment_method_types", "custom_fields", "custom_text",
-        "excluded_payment_method_types", "integration_identifier", "invoice_creation", "origin_context",
-        "redirect_on_completion", "return_url", "ui_mode",
+        "excluded_payment_method_types", "integration_identifier", "invoice_creation", "optional_items",
+        "origin_context", "redirect_on_completion", "return_url", "ui_mode",
     }
 )  # fmt: skip
 
@@ -75,6 +87,9 @@ def todays_fields(params: Mapping[str, Any], session_id: str, ids: IdFactory) ->
         "excluded_payment_method_types": params.get("excluded_payment_method_types"),
         "integration_identifier": params.get("integration_identifier"),
         "invoice_creation": invoice_creation(params),
+        "optional_items": [optional_item(i) for i in params["optional_items"]]
+        if params.get("optional_items")
+        else None,
         "origin_context": params.get("origin_context"),
         "redirect_on_completion": (
             None if ui_mode == "hosted_page" else params.get("redirect_on_completion") or "always"
@@ -166,17 +181,7 @@ def update(data: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]
     """
     updates: dict[str, Any] = {}
     if "metadata" in params:
-        given = params["metadata"]
-        if given in ("", {}):
-            updates["metadata"] = {}
-        else:
-            merged = dict(data.get("metadata") or {})
-            for key, value in given.items():
-                if value == "":
-                    merged.pop(key, None)
-                else:
-                    merged[key] = value
-            updates["metadata"] = merged
+        updates["metadata"] = merged_metadata(data.get("metadata") or {}, params["metadata"])
     collected = params.get("collected_information")
     if isinstance(collected, Mapping) and isinstance(collected.get("shipping_details"), Mapping):
         given = collected["shipping_details"]
@@ -186,3 +191,38 @@ def update(data: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]
             "shipping_details": details,
         }
     return updates
+
+
+def adjustable_quantity(given: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """An item's ``adjustable_quantity`` as answered: the bounds filled in with their defaults (docs), or null."""
+    if not given:
+        return None
+    maximum, minimum = given.get("maximum"), given.get("minimum")
+    return {
+        "enabled": bool(given.get("enabled")),
+        "maximum": maximum if maximum is not None else ADJUSTABLE_QUANTITY_DEFAULT_MAXIMUM,
+        "minimum": minimum if minimum is not None else 0,
+    }
+
+
+def optional_item(given: Mapping[str, Any]) -> dict[str, Any]:
+    """An optional item as the session shows it (its price by id, as given)."""
+    return {
+        "adjustable_quantity": adjustable_quantity(given.get("adjustable_quantity")),
+        "price": given["price"],
+        "quantity": given["quantity"],
+    }
+
+
+def merged_metadata(stored: Mapping[str, str], given: Any) -> dict[str, str]:
+    """Metadata after an update, as on every Stripe object: a key set to "" is removed, an empty ``metadata``
+    ("" or {}) removes all."""
+    if given in ("", {}) or not isinstance(given, Mapping):
+        return {}
+    merged = dict(stored)
+    for key, value in given.items():
+        if value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged

@@ -6,13 +6,13 @@ answer; the wording here is the most plausible one and is unverified against liv
 
 The package: ``tables`` (minimum amounts, currencies per payment method, limits: the one copy of those facts),
 ``registry`` (``Violation``, ``RuleContext``, ``@rule`` and the helpers rules share), ``create``, ``money``
-(currencies, amounts, fees) and ``lists``: the rules, each endpoint's in the order they run. Everything public
-is re-exported here.
+(currencies, amounts, fees), ``ui``, ``update`` and ``lists``: the rules, each endpoint's in the order they run.
+Everything public is re-exported here.
 """
 
 from __future__ import annotations
 
-from pytest_checkout.rules import create, lists, money, ui
+from pytest_checkout.rules import create, lists, money, ui, update
 from pytest_checkout.rules.create import MODE_ONLY, metadata_limits
 from pytest_checkout.rules.lists import DEFAULT_LIST_LIMIT, LIST_LIMIT
 from pytest_checkout.rules.money import compatible_methods
@@ -24,6 +24,7 @@ from pytest_checkout.rules.registry import (
     Violation,
     check_format,
     format_minimum,
+    price_facts,
     rule,
     rules_for,
     run_rules,
@@ -84,12 +85,14 @@ __all__ = [
     "lists",
     "metadata_limits",
     "money",
+    "price_facts",
     "rule",
     "rules_for",
     "run_rules",
     "schema_path",
     "ui",
+    "update",
 ]
 
-#: Every registered rule, in the order they run (create's, then the lists').
+#: Every registered rule, in the order they run (create's, the lists', the update's).
 RULES: tuple[Rule, ...] = tuple(_RULES)

@@ -24,6 +24,7 @@ from pytest_checkout.rules.registry import (
 from pytest_checkout.rules.tables import (
     ADJUSTABLE_QUANTITY_DEFAULT_MAXIMUM,
     ADJUSTABLE_QUANTITY_LIMIT,
+    ARRAY_LIMITS,
     EXPIRY_WINDOW,
     KONBINI_EXPIRES_AFTER_DAYS,
     METADATA_LIMITS,
@@ -34,6 +35,8 @@ from pytest_checkout.rules.tables import (
 
 #: What the rules about line items need (see ``rule``'s ``needs``).
 LINE_ITEMS = ("line_items",)
+#: ... and those that count today's optional items (``optional_items``) with them.
+ITEMS = ("line_items", "optional_items")
 
 
 @rule("create", "docs")
@@ -95,15 +98,27 @@ def line_item_price_or_price_data(params: Mapping[str, Any], context: RuleContex
             )
 
 
-@rule("create", "seen", needs=LINE_ITEMS)
+@rule("create", "seen", needs=ITEMS)
 def line_item_price_exists(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
-    """A ``price`` id must name a price the account has (only checked when the context knows the prices)."""
+    """A ``price`` id must name a price the account has (only checked when the context knows the prices); an
+    optional item's too (today's API; its message assumed to be the line item's)."""
     if context.prices is None:
         return
-    for index, item in _line_items(params):
+    for key, index, item in _all_items(params):
         price = item.get("price")
         if isinstance(price, str) and price and price not in context.prices:
-            yield Violation(f"No such price: '{price}'", param=f"line_items[{index}][price]", code="resource_missing")
+            yield Violation(f"No such price: '{price}'", param=f"{key}[{index}][price]", code="resource_missing")
+
+
+def _all_items(params: Mapping[str, Any]) -> Iterator[tuple[str, int, Mapping[str, Any]]]:
+    """The line items, then today's optional items: (param, index, item)."""
+    for index, item in _line_items(params):
+        yield "line_items", index, item
+    optional = params.get("optional_items")
+    if isinstance(optional, list):
+        for index, item in enumerate(optional):
+            if isinstance(item, MAPPINGS):
+                yield "optional_items", index, item
 
 
 @rule("create", "docs", needs=LINE_ITEMS)
@@ -170,12 +185,13 @@ def recurring_prices_per_mode(params: Mapping[str, Any], context: RuleContext) -
         )
 
 
-@rule("create", "docs", needs=LINE_ITEMS)
+@rule("create", "docs", needs=ITEMS)
 def subscription_item_counts(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
-    """subscription mode: at most 20 recurring and 20 one-time line items (docs; wording a guess)."""
+    """subscription mode: at most 20 recurring and 20 one-time line items, optional items counted with them
+    (docs; wording a guess)."""
     if _mode(params) != "subscription":
         return
-    facts = [_price_facts(item, context) for _, item in _line_items(params)]
+    facts = [_price_facts(item, context) for _, _, item in _all_items(params)]
     recurring = sum(1 for f in facts if f is not None and f.recurring)
     one_time = sum(1 for f in facts if f is not None and f.recurring is False)
     for count, kind in ((recurring, "recurring"), (one_time, "one-time")):
@@ -205,14 +221,30 @@ def line_items_share_currency(params: Mapping[str, Any], context: RuleContext) -
         )
 
 
-@rule("create", "docs", needs=LINE_ITEMS)
+@rule("create", "docs", needs=("optional_items",))
+def items_with_optional_items_per_payment(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """payment mode: at most 100 line items and optional items together (the SDK's docs; wording a guess)."""
+    if _mode(params) != "payment":
+        return
+    count = sum(1 for _ in _all_items(params))
+    limit = ARRAY_LIMITS["line_items"]
+    if count > limit:
+        yield Violation(
+            f"You can only pass up to {limit} line items and optional items combined in `payment` mode, but you "
+            f"passed {count}.",
+            param="optional_items",
+        )
+
+
+@rule("create", "docs", needs=ITEMS)
 def adjustable_quantity_bounds(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
-    """``adjustable_quantity``: minimum >= 0, maximum <= 999999, minimum <= maximum (wording of the last a guess)."""
-    for index, item in _line_items(params):
+    """``adjustable_quantity``: minimum >= 0, maximum <= 999999, minimum <= maximum (wording of the last a guess);
+    of a line item and of an optional item alike (the SDK documents the same bounds for both)."""
+    for key, index, item in _all_items(params):
         adjustable = item.get("adjustable_quantity")
         if not isinstance(adjustable, MAPPINGS):
             continue
-        at = f"line_items[{index}][adjustable_quantity]"
+        at = f"{key}[{index}][adjustable_quantity]"
         minimum, maximum = adjustable.get("minimum"), adjustable.get("maximum")
         yield from _integer_bounds(minimum, 0, ADJUSTABLE_QUANTITY_LIMIT, f"{at}[minimum]")
         yield from _integer_bounds(maximum, 1, ADJUSTABLE_QUANTITY_LIMIT, f"{at}[maximum]")
@@ -425,6 +457,9 @@ def _metadata_maps(params: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str
         value = _dig(item, "price_data", "product_data", "metadata")
         if isinstance(value, MAPPINGS):
             yield f"line_items[{index}][price_data][product_data][metadata]", value
+        value = item.get("metadata")  # today's API: a line item's own metadata
+        if isinstance(value, MAPPINGS):
+            yield f"line_items[{index}][metadata]", value
     options = params.get("shipping_options")
     for index, option in enumerate(options if isinstance(options, list) else []):
         value = _dig(option, "shipping_rate_data", "metadata") if isinstance(option, MAPPINGS) else None

@@ -270,6 +270,10 @@ def _price_facts(item: Mapping[str, Any], context: RuleContext) -> _PriceFacts |
     return facts
 
 
+#: The same, for the fake's backend (an update's new line items must be in the session's currency).
+price_facts = _price_facts
+
+
 def _work_out_price_facts(item: Mapping[str, Any], context: RuleContext) -> _PriceFacts | None:
     data = item.get("price_data")
     if isinstance(data, MAPPINGS):

@@ -116,6 +116,8 @@ ARRAY_LIMITS: Mapping[str, int] = {
     "line_items": 100,
     "shipping_options": 5,
     "discounts": 1,
+    # Today's API (the SDK's docs): at most 10 optional items, counted with the line items in the limits below.
+    "optional_items": 10,
 }
 #: In subscription mode: at most this many recurring and this many one-time line items.
 SUBSCRIPTION_ITEM_LIMIT = 20
