@@ -70,6 +70,9 @@ class ApiVersion:
     gates: frozenset[str] = frozenset()
     #: For a version answered by Stripe's policy rather than a snapshot: the registered one it is derived from.
     derived_from: str | None = None
+    #: Per operation, the free-string parameters no length limit is known for (generated from a source without
+    #: limits: today's SDK); empty for a version generated from Stripe's spec, which has them all.
+    open_limits: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     #: The session fields that ``expand[]`` may name, read off the schema (``Expandable`` nodes and lists).
     session_expandable: frozenset[str] = field(init=False)
 
@@ -110,6 +113,7 @@ class ApiVersion:
             components=MappingProxyType(dict(module.COMPONENTS)),
             resources=MappingProxyType(dict(module.RESOURCES)),
             gates=gates,
+            open_limits=MappingProxyType(dict(getattr(module, "OPEN_LIMITS", {}))),
         )
 
 

@@ -629,8 +629,10 @@ def write_nodes(
     out.append("from pytest_checkout.schema.operations import Operation, list_of")
     out.append("")
     out.append("__all__ = [")
+    open_limits = spec.get("info", {}).get("x-open-limits")
     exported = [
         "API_VERSION",
+        *(["OPEN_LIMITS"] if open_limits else []),
         "COMPONENTS",
         "OPERATIONS",
         "RESOURCES",
@@ -643,6 +645,15 @@ def write_nodes(
     out.append("")
     out.append(f"API_VERSION = {py_str(version)}")
     out.append("")
+    if open_limits:
+        # The source carries no length limits; those of the older spec were taken where the path exists there.
+        out.append("#: Per operation, the free-string parameters no length limit is known for (validation leaves")
+        out.append("#: them unbounded).")
+        out.append("OPEN_LIMITS = {")
+        for operation, paths in open_limits.items():
+            out.append(f"    {py_str(operation)}: {NodeWriter.tuple_of(list(paths))},")
+        out.append("}")
+        out.append("")
     if enum_names:
         out.append("# Enumerations that several fields share, or long ones: each is spelled out here only.")
         for values, name in sorted(enum_names.items(), key=lambda item: item[1]):

@@ -122,11 +122,14 @@ def build_spec(stripe_dir: Path, known: Any) -> dict[str, Any]:
         node, _open = with_limits(node, _known_component(known, component))
         components[component] = to_schema(node)
     paths: dict[str, dict[str, Any]] = {}
+    open_limits: dict[str, list[str]] = {}
     for name, (module, class_name, answer) in PARAMS.items():
         method, path = _route(name, known)
         params = read_params(stripe_dir / "params" / module, class_name)
         old = known.operations.get(name)
-        params, _open = with_limits(params, old.params if old is not None else None)
+        params, left = with_limits(params, old.params if old is not None else None)
+        if left:
+            open_limits[name] = left
         assert isinstance(params, nodes.Object)
         answered = {"content": {"application/json": {"schema": _answer(answer)}}}
         operation: dict[str, Any] = {"responses": {"200": answered}}
@@ -141,7 +144,8 @@ def build_spec(stripe_dir: Path, known: Any) -> dict[str, Any]:
             operation["requestBody"] = {"content": {"application/x-www-form-urlencoded": {"schema": schema}}}
         paths.setdefault(path, {})[method] = operation
     return {
-        "info": {"version": sdk_api_version(stripe_dir)},
+        # x-open-limits: the parameters the generated module lists as left without a length limit.
+        "info": {"version": sdk_api_version(stripe_dir), "x-open-limits": open_limits},
         "paths": paths,
         "components": {"schemas": components},
     }
@@ -149,12 +153,7 @@ def build_spec(stripe_dir: Path, known: Any) -> dict[str, Any]:
 
 def open_paths(stripe_dir: Path, known: Any) -> dict[str, list[str]]:
     """Per operation, the parameter paths of free strings that no limit was found for (not in 2022-08-01)."""
-    found = {}
-    for name, (module, class_name, _answer) in PARAMS.items():
-        params = read_params(stripe_dir / "params" / module, class_name)
-        old = known.operations.get(name)
-        _merged, left = with_limits(params, old.params if old is not None else None)
-        found[name] = left
+    found: dict[str, list[str]] = build_spec(stripe_dir, known)["info"]["x-open-limits"]
     return found
 
 

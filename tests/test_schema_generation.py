@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_checkout import versions
 from pytest_checkout.schema import nodes
 from pytest_checkout.schema import v2022_08_01 as schema
 from pytest_checkout.schema import v2022_08_01_types as types
@@ -368,3 +369,40 @@ def test_today_s_create_params_update_endpoint_and_limits():
     listed = endive.OPERATIONS["list"].params.properties
     assert {"status", "created", "customer_account"} <= set(listed)
     assert listed["limit"] == schema.OPERATIONS["list"].params.properties["limit"]
+
+
+def _free_strings(node, path=""):
+    """The paths (``a[b][]`` form, as the generator lists them) of strings without enum, format or length limit."""
+    from pytest_checkout.schema import nodes as n
+
+    if isinstance(node, n.Removed):
+        return []
+    if isinstance(node, n.String):
+        return [] if (node.enum is not None or node.format is not None or node.max_length is not None) else [path]
+    if isinstance(node, n.Object):
+        out = []
+        for key, child in node.properties.items():
+            out += _free_strings(child, f"{path}[{key}]" if path else key)
+        return out
+    if isinstance(node, n.Array):
+        return _free_strings(node.items, f"{path}[]")
+    if isinstance(node, n.Map):
+        return _free_strings(node.values, f"{path}[*]")
+    if isinstance(node, n.AnyOf):
+        out = []
+        for option in node.options:
+            out += [p for p in _free_strings(option, path) if p not in out]
+        return out
+    return []
+
+
+def test_today_s_parameters_without_a_known_limit_are_listed_and_only_those():
+    # The SDK's files carry no maxLength: limits come from 2022-08-01 where the path exists there, and every other
+    # free string is listed in the generated module (versions.TODAY.open_limits), so nobody mistakes it for checked.
+    today = versions.TODAY
+    assert today.open_limits, "today's module lists its open limits"
+    assert versions.DEFAULT.open_limits == {}  # generated from Stripe's spec, which has every limit
+    for name, operation in today.operations.items():
+        assert tuple(_free_strings(operation.params)) == today.open_limits.get(name, ()), name
+    assert "custom_fields[][label][custom]" in today.open_limits["create"]  # new since 2022-08-01
+    assert "client_reference_id" not in today.open_limits["create"]  # 2022-08-01's limit (200) carried over
