@@ -98,7 +98,8 @@ def test_2022_08_01_s_line_items_have_neither_field(fake: CheckoutFake) -> None:
         params={**payment(line_items=[item(adjustable_quantity={"enabled": True})]), "payment_method_types": ["card"]}
     )
     (only,) = items_of(created.id, OLD)
-    assert "adjustable_quantity" not in only and "metadata" not in only
+    assert "adjustable_quantity" not in only
+    assert "metadata" not in only
     assert misfits(versions.DEFAULT.item, only) == []
     # The same stored item, read in today's version, has them.
     (today,) = items_of(created.id)
@@ -323,7 +324,8 @@ def test_update_replaces_the_shipping_options(fake: CheckoutFake) -> None:
     assert len(created.shipping_options) == 2
     updated = sessions().update(created.id, params={"shipping_options": [{"shipping_rate_data": _rate("Fast", 900)}]})
     (only,) = updated.to_dict()["shipping_options"]
-    assert only["shipping_amount"] == 900 and only["shipping_rate"].startswith("shr_")
+    assert only["shipping_amount"] == 900
+    assert only["shipping_rate"].startswith("shr_")
     cleared = sessions().update(created.id, params={"shipping_options": ""})
     assert cleared.to_dict()["shipping_options"] == []
 
