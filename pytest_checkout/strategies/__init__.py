@@ -1,6 +1,7 @@
 """Hypothesis strategies for Checkout Session create params, sessions, line item lists and events.
 
-Everything here is derived from the schema of the default API version (``versions.DEFAULT``) and from Stripe's
+Everything here is derived from the schema of an API version (the default one, ``versions.DEFAULT``, unless a
+strategy is given ``api_version=``; today's API is :mod:`~pytest_checkout.strategies.today`'s) and from Stripe's
 tables in :mod:`pytest_checkout.rules`: one strategy builder per schema node kind (``NODE_STRATEGIES``), walked
 at a schema path, with the parameters that the cross-field rules tie together (mode, currency, payment methods,
 amounts, mode-only parameters, exclusive pairs) drawn in order inside ``st.composite`` functions.

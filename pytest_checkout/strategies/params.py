@@ -27,6 +27,7 @@ from pytest_checkout.strategies.walk import (
     OMIT,
     PRICES,
     ROOT,
+    VERSION,
     Strategy,
     _at,
     from_node,
@@ -34,6 +35,7 @@ from pytest_checkout.strategies.walk import (
     just,
     object_at,
     schema_node,
+    version_key,
 )
 
 #: The unit amount of each price in ``PRICES``, by id.
@@ -71,16 +73,20 @@ def _currencies_for(methods: list[str]) -> list[str]:
     return [c for c in ACCOUNT_CURRENCY_ORDER if all(_accepts(m, c) for m in methods)]
 
 
-def price_data(*, currency: str | None = None, recurring: bool | None = None) -> Strategy[dict[str, Any]]:
+def price_data(
+    *, currency: str | None = None, recurring: bool | None = None, api_version: str | None = None
+) -> Strategy[dict[str, Any]]:
     """``line_items[][price_data]``: in ``currency`` (any the account takes when None), recurring or not (either
-    when None), with one of product / product_data and one of unit_amount / unit_amount_decimal."""
+    when None), with one of product / product_data and one of unit_amount / unit_amount_decimal; in the schema of
+    ``api_version`` (see ``create_params``)."""
+    version = version_key(api_version)
     if currency is None:
-        return st.sampled_from(ACCOUNT_CURRENCY_ORDER).flatmap(lambda c: _price_data(c, recurring))
-    return _price_data(currency, recurring)
+        return st.sampled_from(ACCOUNT_CURRENCY_ORDER).flatmap(lambda c: _price_data(c, recurring, version))
+    return _price_data(currency, recurring, version)
 
 
 @functools.cache
-def _price_data(currency: str, recurring: bool | None) -> Strategy[dict[str, Any]]:
+def _price_data(currency: str, recurring: bool | None, version: str | None = None) -> Strategy[dict[str, Any]]:
     path = "line_items[][price_data]"
     variants = []
     for product in ("product_data", "product"):
@@ -92,12 +98,15 @@ def _price_data(currency: str, recurring: bool | None) -> Strategy[dict[str, Any
                 f"{path}[product_data]": OMIT,
                 f"{path}[unit_amount]": OMIT,
                 f"{path}[unit_amount_decimal]": OMIT,
-                f"{path}[recurring]": _recurring() if recurring is None else OMIT,
+                f"{path}[recurring]": _recurring(version) if recurring is None else OMIT,
             }
-            chosen = {product: _at(f"{path}[{product}]"), amount: _at(f"{path}[{amount}]")}
+            chosen = {
+                product: _at(f"{path}[{product}]", version=version),
+                amount: _at(f"{path}[{amount}]", version=version),
+            }
             if recurring:
-                chosen["recurring"] = _recurring()
-            variants.append(object_at(path, over, add=chosen))
+                chosen["recurring"] = _recurring(version)
+            variants.append(object_at(path, over, add=chosen, version=version))
     return st.one_of(variants)
 
 
@@ -106,10 +115,10 @@ _INTERVAL_COUNTS = {"day": 365, "week": 52, "month": 12, "year": 1}
 
 
 @functools.cache
-def _recurring() -> Strategy[dict[str, Any]]:
+def _recurring(version: str | None = None) -> Strategy[dict[str, Any]]:
     path = "line_items[][price_data][recurring]"
     variants = [
-        _at(path, {f"{path}[interval]": just(interval), f"{path}[interval_count]": integers(1, most)})
+        _at(path, {f"{path}[interval]": just(interval), f"{path}[interval_count]": integers(1, most)}, version)
         for interval, most in _INTERVAL_COUNTS.items()
     ]
     return st.one_of(variants)
@@ -128,64 +137,78 @@ def _item_amount(item: Mapping[str, Any]) -> Decimal:
     return _unit_amount(item["price_data"]) * quantity
 
 
-def line_items(*, currency: str | None = None, mode: str = "payment") -> Strategy[list[dict[str, Any]]]:
+def line_items(
+    *, currency: str | None = None, mode: str = "payment", api_version: str | None = None
+) -> Strategy[list[dict[str, Any]]]:
     """``line_items`` in one currency: one-time prices in payment mode, at least one recurring price (one interval
-    for all) in subscription mode; the total reaches the currency's minimum charge and stays under the maximum."""
+    for all) in subscription mode; the total reaches the currency's minimum charge and stays under the maximum.
+    In the schema of ``api_version`` (see ``create_params``)."""
+    version = version_key(api_version)
     if currency is None:
-        return st.sampled_from(ACCOUNT_CURRENCY_ORDER).flatmap(lambda c: _line_items(c, mode))
-    return _line_items(currency, mode)
+        return st.sampled_from(ACCOUNT_CURRENCY_ORDER).flatmap(lambda c: _line_items(c, mode, version))
+    return _line_items(currency, mode, version)
 
 
 @functools.cache
-def _line_item(currency: str, recurring: bool) -> Strategy[dict[str, Any]]:
+def _line_item(currency: str, recurring: bool, version: str | None = None) -> Strategy[dict[str, Any]]:
     over: dict[str, Any] = {
         "line_items[][price_data]": OMIT,
         "line_items[][price]": OMIT,
         "line_items[][quantity]": OMIT,
-        "line_items[][adjustable_quantity]": _adjustable_quantity(),
+        "line_items[][adjustable_quantity]": _adjustable_quantity(version),
     }
-    quantity = _at("line_items[][quantity]")
+    quantity = _at("line_items[][quantity]", version=version)
     with_data = object_at(
-        "line_items[]", over, add={"price_data": _price_data(currency, recurring), "quantity": quantity}
+        "line_items[]",
+        over,
+        add={"price_data": _price_data(currency, recurring, version), "quantity": quantity},
+        version=version,
     )
     if recurring:
         return with_data  # every recurring price shares one interval: price_data sets it
     # A one-time price by id: register_references adds it to the fake.
-    with_price = object_at("line_items[]", over, add={"price": just(PRICES[currency][0]), "quantity": quantity})
+    with_price = object_at(
+        "line_items[]", over, add={"price": just(PRICES[currency][0]), "quantity": quantity}, version=version
+    )
     return st.one_of(with_data, with_price)
 
 
 @functools.cache
-def _line_items(currency: str, mode: str) -> Strategy[list[dict[str, Any]]]:
-    return _line_items_drawn(currency, mode)
+def _line_items(currency: str, mode: str, version: str | None = None) -> Strategy[list[dict[str, Any]]]:
+    return _line_items_drawn(currency, mode, version)
 
 
 @st.composite
-def _line_items_drawn(draw: st.DrawFn, currency: str, mode: str) -> list[dict[str, Any]]:
+def _line_items_drawn(draw: st.DrawFn, currency: str, mode: str, version: str | None) -> list[dict[str, Any]]:
     subscription = mode == "subscription"
-    first = draw(_line_item(currency, subscription))
-    rest = draw(_more_line_items(currency, subscription))
+    first = draw(_line_item(currency, subscription, version))
+    rest = draw(_more_line_items(currency, subscription, version))
     items = [first, *rest]
     interval = first["price_data"].get("recurring") if "price_data" in first else None
     for item in items:
         if "recurring" in item.get("price_data", {}):
             item["price_data"]["recurring"] = interval  # Stripe bills every recurring price on one interval
-        adjustable = item.get("adjustable_quantity")
-        if isinstance(adjustable, dict) and adjustable.get("enabled"):
-            low = adjustable.get("minimum", 0)
-            high = adjustable.get("maximum", rules.ADJUSTABLE_QUANTITY_DEFAULT_MAXIMUM)
-            item["quantity"] = min(max(item["quantity"], low, 1), high)
+        fit_quantity(item)
     if mode == "payment":
         _reach_minimum(items, currency)
     return items
 
 
+def fit_quantity(item: dict[str, Any]) -> None:
+    """An item's ``quantity`` moved into the bounds of its enabled ``adjustable_quantity``."""
+    adjustable = item.get("adjustable_quantity")
+    if isinstance(adjustable, dict) and adjustable.get("enabled"):
+        low = adjustable.get("minimum", 0)
+        high = adjustable.get("maximum", rules.ADJUSTABLE_QUANTITY_DEFAULT_MAXIMUM)
+        item["quantity"] = min(max(item["quantity"], low, 1), high)
+
+
 @functools.cache
-def _more_line_items(currency: str, subscription: bool) -> Strategy[list[dict[str, Any]]]:
+def _more_line_items(currency: str, subscription: bool, version: str | None = None) -> Strategy[list[dict[str, Any]]]:
     """The line items after the first: one-time prices, and recurring ones too in a subscription."""
-    item = _line_item(currency, False)
+    item = _line_item(currency, False, version)
     if subscription:
-        item = st.one_of(item, _line_item(currency, True))
+        item = st.one_of(item, _line_item(currency, True, version))
     return st.lists(item, max_size=_ARRAY_SIZE - 1)
 
 
@@ -206,10 +229,12 @@ def _reach_minimum(items: list[dict[str, Any]], currency: str) -> None:
 
 
 @functools.cache
-def _adjustable_quantity() -> Strategy[dict[str, Any]]:
-    path = "line_items[][adjustable_quantity]"
+def _adjustable_quantity(
+    version: str | None = None, path: str = "line_items[][adjustable_quantity]"
+) -> Strategy[dict[str, Any]]:
+    """An ``adjustable_quantity`` (of a line item, or of one of today's optional items) with its bounds in order."""
     bounds = st.tuples(integers(0, 5), integers(1, 20)).map(sorted)
-    return st.tuples(_at(path), bounds).map(_with_bounds)
+    return st.tuples(_at(path, version=version), bounds).map(_with_bounds)
 
 
 def _with_bounds(pair: tuple[dict[str, Any], list[int]]) -> dict[str, Any]:
@@ -223,15 +248,19 @@ def _with_bounds(pair: tuple[dict[str, Any], list[int]]) -> dict[str, Any]:
     return found
 
 
-def shipping_options(*, currency: str | None = None) -> Strategy[list[dict[str, Any]]]:
-    """``shipping_options``: each a shipping rate id or a fixed-amount rate in ``currency``, at most 5."""
+def shipping_options(*, currency: str | None = None, api_version: str | None = None) -> Strategy[list[dict[str, Any]]]:
+    """``shipping_options``: each a shipping rate id or a fixed-amount rate in ``currency``, at most 5; in the
+    schema of ``api_version`` (see ``create_params``)."""
+    version = version_key(api_version)
     if currency is None:
-        return st.sampled_from(ACCOUNT_CURRENCY_ORDER).flatmap(_shipping_options)
-    return _shipping_options(currency)
+        if version is None:
+            return st.sampled_from(ACCOUNT_CURRENCY_ORDER).flatmap(_shipping_options)
+        return st.sampled_from(ACCOUNT_CURRENCY_ORDER).flatmap(lambda c: _shipping_options(c, version))
+    return _shipping_options(currency, version)
 
 
 @functools.cache
-def _shipping_options(currency: str) -> Strategy[list[dict[str, Any]]]:
+def _shipping_options(currency: str, version: str | None = None) -> Strategy[list[dict[str, Any]]]:
     base = "shipping_options[][shipping_rate_data]"
     others = [c for c in ACCOUNT_CURRENCY_ORDER if c != currency]
     rates = []
@@ -239,6 +268,8 @@ def _shipping_options(currency: str) -> Strategy[list[dict[str, Any]]]:
         # The dense rate has every optional key (delivery estimates, tax behaviour per currency): these deep
         # values would otherwise turn up a few times in thousands of examples.
         over: dict[str, Any] = {DENSE: True} if dense else {}
+        if version is not None:
+            over[VERSION] = version
         over[f"{base}[fixed_amount][currency]"] = just(currency)
         over[f"{base}[fixed_amount][currency_options]"] = st.dictionaries(
             st.sampled_from(others),
@@ -251,35 +282,63 @@ def _shipping_options(currency: str) -> Strategy[list[dict[str, Any]]]:
                 "shipping_options[]",
                 {"shipping_options[][shipping_rate]": OMIT},
                 add={"shipping_rate_data": _at(base, over)},
+                version=version,
             )
         )
     by_id = object_at(
         "shipping_options[]",
         {"shipping_options[][shipping_rate_data]": OMIT},
-        add={"shipping_rate": _at("shipping_options[][shipping_rate]")},
+        add={"shipping_rate": _at("shipping_options[][shipping_rate]", version=version)},
+        version=version,
     )
     return st.lists(st.one_of(by_id, *rates), min_size=1, max_size=_ARRAY_SIZE)
 
 
+def customer_update(*, api_version: str | None = None) -> Strategy[dict[str, Any]]:
+    """``customer_update`` (it needs ``customer`` next to it), in the schema of ``api_version``."""
+    version = version_key(api_version)
+    return _customer_update() if version is None else _at("customer_update", version=version)
+
+
 @st.composite
-def customer_update(draw: st.DrawFn) -> dict[str, Any]:
-    """``customer_update`` (it needs ``customer`` next to it)."""
+def _customer_update(draw: st.DrawFn) -> dict[str, Any]:
     return draw(_at("customer_update"))
 
 
 def payment_method_options(
-    *, mode: str = "payment", methods: list[str] | None = None, currency: str | None = None
+    *,
+    mode: str = "payment",
+    methods: list[str] | None = None,
+    currency: str | None = None,
+    api_version: str | None = None,
 ) -> Strategy[dict[str, Any]]:
-    """``payment_method_options`` for ``methods`` (any of them when None), as the rules allow in ``mode``."""
-    return _payment_method_options(mode, methods, currency, None)
+    """``payment_method_options`` for ``methods`` (any of them when None), as the rules allow in ``mode``; with
+    the option objects of ``api_version``'s schema (today's has twice as many)."""
+    version = version_key(api_version)
+    if version is None:
+        return _payment_method_options(mode, methods, currency, None)
+    return _payment_method_options(mode, methods, currency, None, version)
+
+
+@functools.cache
+def option_keys(version: str | None) -> tuple[str, ...]:
+    """The keys of ``payment_method_options`` in a version's schema (a ``version_key``)."""
+    if version is None:
+        return _OPTION_KEYS
+    return tuple(schema_node("payment_method_options", version).properties)  # type: ignore[attr-defined]
 
 
 @st.composite
 def _payment_method_options(
-    draw: st.DrawFn, mode: str, methods: list[str] | None, currency: str | None, focus: str | None
+    draw: st.DrawFn,
+    mode: str,
+    methods: list[str] | None,
+    currency: str | None,
+    focus: str | None,
+    version: str | None = None,
 ) -> dict[str, Any]:
     """As ``payment_method_options``; the option object of ``focus`` (when given) comes with every key."""
-    keys = [k for k in _OPTION_KEYS if methods is None or k in methods]
+    keys = [k for k in option_keys(version) if methods is None or k in methods]
     if not keys:
         return {}
     if methods is None:
@@ -294,14 +353,16 @@ def _payment_method_options(
     for key in chosen:
         if key == "customer_balance":
             balance_currency = currency if methods is not None and key in methods else None
-            out[key] = draw(_customer_balance(balance_currency, dense=key == dense))
+            out[key] = draw(_customer_balance(balance_currency, dense=key == dense, version=version))
         else:
-            out[key] = draw(_option(key, mode, wechat_web, dense=key == dense))
+            out[key] = draw(_option(key, mode, wechat_web, dense=key == dense, version=version))
     return out
 
 
 @functools.cache
-def _option(key: str, mode: str, wechat_web: bool, *, dense: bool = False) -> Strategy[dict[str, Any]]:
+def _option(
+    key: str, mode: str, wechat_web: bool, *, dense: bool = False, version: str | None = None
+) -> Strategy[dict[str, Any]]:
     """``payment_method_options[key]`` as the rules allow in ``mode``, built once per (key, mode)."""
     base = "payment_method_options"
     over: dict[str, Any] = {DENSE: True} if dense else {}
@@ -312,16 +373,19 @@ def _option(key: str, mode: str, wechat_web: bool, *, dense: bool = False) -> St
         over[f"{base}[acss_debit][mandate_options][default_for]"] = OMIT
     if wechat_web:
         over[f"{base}[wechat_pay][client]"] = just("web")
-    return _at(f"{base}[{key}]", over)
+    return _at(f"{base}[{key}]", over, version)
 
 
-def _customer_balance(currency: str | None, *, dense: bool = False) -> Strategy[dict[str, Any]]:
+def _customer_balance(
+    currency: str | None, *, dense: bool = False, version: str | None = None
+) -> Strategy[dict[str, Any]]:
+    # Only the transfer types whose currency the rules know (today's us_bank_transfer is not among them).
     kinds = [k for k, c in BANK_TRANSFER_CURRENCIES.items() if currency is None or c == currency]
-    return st.one_of([_customer_balance_of(kind, dense) for kind in kinds])
+    return st.one_of([_customer_balance_of(kind, dense, version) for kind in kinds])
 
 
 @functools.cache
-def _customer_balance_of(kind: str, dense: bool) -> Strategy[dict[str, Any]]:
+def _customer_balance_of(kind: str, dense: bool, version: str | None = None) -> Strategy[dict[str, Any]]:
     base = "payment_method_options[customer_balance]"
     transfer = f"{base}[bank_transfer]"
     over: dict[str, Any] = {f"{transfer}[type]": just(kind)}
@@ -331,8 +395,9 @@ def _customer_balance_of(kind: str, dense: bool) -> Strategy[dict[str, Any]]:
         over[f"{transfer}[eu_bank_transfer]"] = OMIT
     else:
         # The EU transfer needs its country: always there when ``bank_transfer`` is.
-        over[transfer] = object_at(transfer, over, add={"eu_bank_transfer": _at(f"{transfer}[eu_bank_transfer]")})
-    return _at(base, over)
+        country = _at(f"{transfer}[eu_bank_transfer]", version=version)
+        over[transfer] = object_at(transfer, over, add={"eu_bank_transfer": country}, version=version)
+    return _at(base, over, version)
 
 
 @st.composite
@@ -346,9 +411,9 @@ def _payment_method_types(draw: st.DrawFn, first: str | None = None) -> tuple[li
 
 
 @functools.cache
-def _more_methods(first: str, currency: str) -> Strategy[list[str]]:
-    """Up to two more payment methods besides ``first`` that take ``currency``."""
-    others = [m for m in PAYMENT_METHOD_TYPES if m != first and _accepts(m, currency)]
+def _more_methods(first: str, currency: str, methods: tuple[str, ...] = PAYMENT_METHOD_TYPES) -> Strategy[list[str]]:
+    """Up to two more payment methods of ``methods`` besides ``first`` that take ``currency``."""
+    others = [m for m in methods if m != first and _accepts(m, currency)]
     return st.lists(st.sampled_from(others), max_size=2, unique=True) if others else st.just([])
 
 
@@ -361,18 +426,39 @@ _WHO_AND_DISCOUNTS = st.sampled_from(
 _DRAWN_APART = ("payment_method_types", "payment_method_options", "line_items", "shipping_options", "currency")
 
 
-@st.composite
 def create_params(
+    *,
+    mode: str | None = None,
+    payment_method_types: list[str] | None = None,
+    currency: str | None = None,
+    api_version: str | None = None,
+) -> Strategy[dict[str, Any]]:
+    """Valid ``POST /v1/checkout/sessions`` params, as an application passes them to the SDK.
+
+    ``mode``, ``payment_method_types`` and ``currency`` pin what they name (the others are drawn to fit them).
+    ``api_version``: the ``Stripe-Version`` the params are for (the default version, 2022-08-01, when None); any
+    version ``versions.resolve`` places, registered or dated between the registered ones. Today's API
+    (:mod:`pytest_checkout.strategies.today`) draws its own parameters, ``ui_mode`` in the version's names, and
+    from 2026-09-30.endive on ``allowed_payment_method_types``, which ``payment_method_types`` then pins. A
+    version the fake can not place is a ``ValueError``.
+    """
+    version = version_key(api_version)
+    if version is None:
+        return _create_params(mode=mode, payment_method_types=payment_method_types, currency=currency)
+    from pytest_checkout.strategies.today import todays_create_params
+
+    return todays_create_params(version, mode=mode, payment_method_types=payment_method_types, currency=currency)
+
+
+@st.composite
+def _create_params(
     draw: st.DrawFn,
     *,
     mode: str | None = None,
     payment_method_types: list[str] | None = None,
     currency: str | None = None,
 ) -> dict[str, Any]:
-    """Valid ``POST /v1/checkout/sessions`` params, as an application passes them to the SDK.
-
-    ``mode``, ``payment_method_types`` and ``currency`` pin what they name (the others are drawn to fit them).
-    """
+    """``create_params`` in the default version (2022-08-01)."""
     chosen_mode = mode or draw(st.sampled_from(MODES))
     focus: str | None = None
     # Payment methods and the session's currency.
@@ -416,6 +502,13 @@ def create_params(
         options = draw(_payment_method_options(chosen_mode, methods, session_currency, focus))
         if options:
             params["payment_method_options"] = options
+    finish(params, methods, who, session_currency)
+    return params
+
+
+def finish(params: dict[str, Any], methods: list[str] | None, who: str, session_currency: str) -> None:
+    """The rules met by finishing the draw: wechat_pay's web client, the customer's name for tax ID collection, a
+    customer balance transfer in the session's currency."""
     if methods is not None and "wechat_pay" in methods:
         options = params.setdefault("payment_method_options", {})
         options.setdefault("wechat_pay", {"client": "web"})
@@ -425,12 +518,26 @@ def create_params(
         balance = _dig(params, "payment_method_options", "customer_balance", "bank_transfer", "type")
         if balance is not None and BANK_TRANSFER_CURRENCIES[balance] != session_currency:
             del params["payment_method_options"]["customer_balance"]
-    return params
 
 
 @functools.cache
 def _root(mode: str, who: str, promotion_codes: bool) -> Strategy[dict[str, Any]]:
     """The walk of the root for one mode, one kind of customer and one of the discount pair, built once."""
+    return root_walk(root_overrides(mode, who, promotion_codes), who)
+
+
+def root_walk(
+    over: dict[str, Any], who: str, version: str | None = None, add: dict[str, Any] | None = None
+) -> Strategy[dict[str, Any]]:
+    """The walk of the root with ``over``; the customer (or their email) and the keys of ``add`` always there."""
+    if who == "neither" and not add:
+        return from_node(ROOT, "", over) if version is None else _at("", over, version)
+    more = {} if who == "neither" else {who: _at(who, version=version)}
+    return object_at("", over, add={**more, **(add or {})}, version=version)
+
+
+def root_overrides(mode: str, who: str, promotion_codes: bool, version: str | None = None) -> dict[str, Any]:
+    """The overrides of the root's walk for one mode, one kind of customer and one of the discount pair."""
     over: dict[str, Any] = {name: OMIT for name in _DRAWN_APART}
     over["mode"] = just(mode)
     for name, allowed in MODE_ONLY.items():
@@ -447,8 +554,8 @@ def _root(mode: str, who: str, promotion_codes: bool) -> Strategy[dict[str, Any]
         over["customer_creation"] = OMIT
     # A discount names a coupon or a promotion code, not both.
     over["discounts[]"] = st.one_of(
-        st.fixed_dictionaries({"coupon": _at("discounts[][coupon]")}),
-        st.fixed_dictionaries({"promotion_code": _at("discounts[][promotion_code]")}),
+        st.fixed_dictionaries({"coupon": _at("discounts[][coupon]", version=version)}),
+        st.fixed_dictionaries({"promotion_code": _at("discounts[][promotion_code]", version=version)}),
     )
     if promotion_codes:
         over["discounts"] = OMIT
@@ -458,13 +565,10 @@ def _root(mode: str, who: str, promotion_codes: bool) -> Strategy[dict[str, Any]
         lambda ahead: int(time.time()) + ahead
     )
     if mode == "payment":
-        over["payment_intent_data"] = _payment_intent_data()
+        over["payment_intent_data"] = _payment_intent_data(version)
     if mode == "subscription":
-        over["subscription_data"] = _subscription_data()
-    if who == "neither":
-        return from_node(ROOT, "", over)
-    # The customer (or their email) is always there when drawn for.
-    return object_at("", over, add={who: _at(who)})
+        over["subscription_data"] = _subscription_data(version)
+    return over
 
 
 def _dig(value: Any, *keys: str) -> Any:
@@ -476,16 +580,18 @@ def _dig(value: Any, *keys: str) -> Any:
 
 
 @functools.cache
-def _payment_intent_data() -> Strategy[dict[str, Any]]:
+def _payment_intent_data(version: str | None = None) -> Strategy[dict[str, Any]]:
     path = "payment_intent_data"
     # An application fee comes with a transfer (or neither does).
-    plain = _at(path, {f"{path}[transfer_data]": OMIT, f"{path}[application_fee_amount]": OMIT})
-    transferred = object_at(path, add={"transfer_data": _at(f"{path}[transfer_data]")})
+    plain = _at(path, {f"{path}[transfer_data]": OMIT, f"{path}[application_fee_amount]": OMIT}, version)
+    transferred = object_at(
+        path, add={"transfer_data": _at(f"{path}[transfer_data]", version=version)}, version=version
+    )
     return st.one_of(plain, transferred)
 
 
 @functools.cache
-def _subscription_data() -> Strategy[dict[str, Any]]:
+def _subscription_data(version: str | None = None) -> Strategy[dict[str, Any]]:
     path = "subscription_data"
     common: dict[str, Any] = {
         f"{path}[trial_end]": st.integers(3 * 86400, 30 * 86400).map(lambda ahead: int(time.time()) + ahead),
@@ -496,7 +602,8 @@ def _subscription_data() -> Strategy[dict[str, Any]]:
     # A trial ends at a time or after some days, not both; an application fee comes with a transfer.
     for trial in (f"{path}[trial_end]", f"{path}[trial_period_days]"):
         plain = {**common, trial: OMIT, f"{path}[transfer_data]": OMIT, f"{path}[application_fee_percent]": OMIT}
-        variants.append(_at(path, plain))
+        variants.append(_at(path, plain, version))
         transferred = {**common, trial: OMIT}
-        variants.append(object_at(path, transferred, add={"transfer_data": _at(f"{path}[transfer_data]", transferred)}))
+        transfer = _at(f"{path}[transfer_data]", transferred, version)
+        variants.append(object_at(path, transferred, add={"transfer_data": transfer}, version=version))
     return st.one_of(variants)

@@ -13,18 +13,44 @@ from typing import Any
 from hypothesis import strategies as st
 
 from pytest_checkout import rules
-from pytest_checkout.rules.tables import ACCOUNT_CURRENCY_ORDER, MINIMUM_CHARGE
+from pytest_checkout.rules.tables import ACCOUNT_CURRENCY_ORDER, MINIMUM_CHARGE, PAYMENT_METHOD_CURRENCIES
 from pytest_checkout.schema import nodes
-from pytest_checkout.versions import DEFAULT
+from pytest_checkout.versions import DEFAULT, ApiVersion, all_versions, resolve
 
 Strategy = st.SearchStrategy
 #: What the walk may be told at a schema path: a strategy to use there, or ``OMIT`` to leave the key out.
 OMIT: Any = object()
 #: An override key (never a schema path) that makes every optional key below the walk's start present.
 DENSE = "<dense>"
+#: An override key (never a schema path) naming the API version whose schema the walk reads (a name
+#: ``version_key`` gave); without it, the default version's (``ROOT``).
+VERSION = "<version>"
 Overrides = Mapping[str, Any]
 
 ROOT: nodes.Object = DEFAULT.create_params
+
+
+def version_key(api_version: str | None) -> str | None:
+    """The name the walk knows ``api_version`` by: None for the default version (``None`` or 2022-08-01 itself),
+    else the name of the version ``versions.resolve`` answers it with. A version the fake can not place (older
+    than every registered one, newer than all, not dated) is a ``ValueError`` naming it: no silent fallback."""
+    if api_version is None:
+        return None
+    resolved = resolve(api_version) if api_version else None
+    if resolved is None or not resolved.exact:
+        registered = ", ".join(version.name for version in all_versions())
+        raise ValueError(
+            f"API version {api_version!r} is not one the fake can answer as itself: give a registered one "
+            f"({registered}) or a dated one between them (pytest_checkout.versions.resolve)"
+        )
+    return None if resolved.version is DEFAULT else resolved.version.name
+
+
+@functools.cache
+def version_of(key: str | None) -> ApiVersion:
+    """The version a ``version_key`` names (the default one for None), kept: derived versions are made anew."""
+    return DEFAULT if key is None else resolve(key).version
+
 
 # -- Facts the schema does not carry ---------------------------------------------------------------------------
 
@@ -58,6 +84,19 @@ _INTEGER_BOUNDS: Mapping[str, tuple[int, int]] = {
     "subscription_data[trial_period_days]": (1, 730),
     "payment_intent_data[transfer_data][amount]": (1, 50),
     "payment_intent_data[application_fee_amount]": (1, 50),
+    # Today's API only (2022-08-01 has none of these paths).
+    "custom_fields[][text][minimum_length]": (1, 255),
+    "custom_fields[][text][maximum_length]": (1, 255),
+    "custom_fields[][numeric][minimum_length]": (1, 255),
+    "custom_fields[][numeric][maximum_length]": (1, 255),
+    "optional_items[][quantity]": (1, 10),
+    "subscription_data[billing_cycle_anchor_config][day_of_month]": (1, 31),
+    "subscription_data[billing_cycle_anchor_config][month]": (1, 12),
+    "subscription_data[billing_cycle_anchor_config][hour]": (0, 23),
+    "subscription_data[billing_cycle_anchor_config][minute]": (0, 59),
+    "subscription_data[billing_cycle_anchor_config][second]": (0, 59),
+    "subscription_data[pending_invoice_item_interval][interval_count]": (1, 12),
+    "payment_method_options[klarna][subscriptions][][interval_count]": (1, 12),
 }
 _DEFAULT_INTEGERS = (0, 1000)
 #: Most items an array gets here (Stripe's limits from ``rules.ARRAY_LIMITS`` cap it further); arrays of strings
@@ -153,7 +192,13 @@ def _answer_enum(*keys: str) -> tuple[str, ...]:
     return node.enum
 
 
-#: Strings that are ids of some kind, by schema path (the schema says only "string").
+_HEX_COLOURS = _pool(lambda r: f"#{r.randrange(16**6):06x}", first="#0074d4")
+_TAX_CODES = st.sampled_from(["txcd_99999999", "txcd_10000000"])
+#: Today's dates in ``YYYY-MM-DD`` (mandates' start and end, debits' target date): some days to a year ahead.
+_DATES = _pool(lambda r: time.strftime("%Y-%m-%d", time.gmtime(time.time() + r.randint(2, 365) * 86400)), 32)
+
+#: Strings that are ids of some kind, by schema path (the schema says only "string"); and some of today's API
+#: (URLs that ``rules.FIELD_FORMATS`` does not list, colours), whose paths 2022-08-01 does not have.
 _ID_STRINGS: Mapping[str, Strategy[str]] = {
     "customer": just(REFERENCES["customer"]),
     "discounts[][coupon]": just(REFERENCES["coupon"]),
@@ -167,7 +212,7 @@ _ID_STRINGS: Mapping[str, Strategy[str]] = {
     "setup_intent_data[on_behalf_of]": _id("acct"),
     "payment_intent_data[transfer_data][destination]": _id("acct"),
     "subscription_data[transfer_data][destination]": _id("acct"),
-    "line_items[][price_data][product_data][tax_code]": st.sampled_from(["txcd_99999999", "txcd_10000000"]),
+    "line_items[][price_data][product_data][tax_code]": _TAX_CODES,
     "shipping_options[][shipping_rate_data][tax_code]": just("txcd_92010001"),
     # The create param is a plain string; the session's answer lists the countries it can hold.
     "payment_method_options[customer_balance][bank_transfer][eu_bank_transfer][country]": st.sampled_from(
@@ -175,6 +220,25 @@ _ID_STRINGS: Mapping[str, Strategy[str]] = {
     ),
     "payment_intent_data[shipping][address][country]": st.sampled_from(["US", "GB", "DE", "FR", "JP"]),
     "expand[]": st.sampled_from(sorted(DEFAULT.session_expandable)),
+    # Today's API only.
+    "return_url": _URLS,
+    "branding_settings[icon][url]": _URLS,
+    "branding_settings[logo][url]": _URLS,
+    "branding_settings[icon][file]": _id("file"),
+    "branding_settings[logo][file]": _id("file"),
+    "branding_settings[background_color]": _HEX_COLOURS,
+    "branding_settings[button_color]": _HEX_COLOURS,
+    "automatic_tax[liability][account]": _id("acct"),
+    "invoice_creation[invoice_data][issuer][account]": _id("acct"),
+    "invoice_creation[invoice_data][account_tax_ids][]": _id("txi"),
+    "subscription_data[on_behalf_of]": _id("acct"),
+    "subscription_data[invoice_settings][issuer][account]": _id("acct"),
+    "subscription_data[invoice_settings][account_tax_ids][]": _id("txi"),
+    "invoice_creation[invoice_data][rendering_options][template]": _id("inrtem"),
+    "payment_method_options[pix][mandate_options][currency]": st.sampled_from(
+        sorted(PAYMENT_METHOD_CURRENCIES["pix"] or ())
+    ),
+    "line_items[][price_data][product_data][tax_details][tax_code]": _TAX_CODES,
 }
 
 _METADATA_KEYS = _pool(lambda r: "".join(r.choices(string.ascii_letters + string.digits + "_-", k=r.randint(1, 40))))
@@ -183,9 +247,10 @@ _METADATA_VALUES = st.text(alphabet=string.printable.strip() + " ", max_size=40)
 # -- The node walk -------------------------------------------------------------------------------------------
 
 
-def schema_node(path: str) -> nodes.Node:
-    """The create params' schema node at ``path`` (``line_items[][price_data]``, as ``rules.schema_path``)."""
-    found = nodes.node_at(ROOT, path)
+def schema_node(path: str, version: str | None = None) -> nodes.Node:
+    """The create params' schema node at ``path`` (``line_items[][price_data]``, as ``rules.schema_path``), in the
+    default version or the one ``version`` names (a ``version_key``)."""
+    found = nodes.node_at(ROOT if version is None else version_of(version).create_params, path)
     assert found is not None, path
     return found
 
@@ -202,8 +267,8 @@ def from_node(node: nodes.Node, path: str = "", overrides: Overrides | None = No
     if path in over:
         found = over[path]
         return st.nothing() if found is OMIT else found
-    if DENSE not in over and not any(_under(key, path) for key in over):
-        return _plain(path)
+    if DENSE not in over and not any(_under(key, path) for key in over if key != VERSION):
+        return _plain(path, over.get(VERSION))
     return NODE_STRATEGIES[type(node)](node, path, over)
 
 
@@ -212,16 +277,21 @@ def _under(key: str, path: str) -> bool:
 
 
 @functools.cache
-def _plain(path: str) -> Strategy[Any]:
-    """The walk's strategy at ``path`` with nothing overridden, built once."""
-    node = schema_node(path)
-    return NODE_STRATEGIES[type(node)](node, path, {})
+def _plain(path: str, version: str | None = None) -> Strategy[Any]:
+    """The walk's strategy at ``path`` with nothing overridden, built once (per version)."""
+    node = schema_node(path, version)
+    return NODE_STRATEGIES[type(node)](node, path, {} if version is None else {VERSION: version})
 
 
 def _string(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
     assert isinstance(node, nodes.String)
     if node.enum is not None:
         return st.sampled_from(node.enum)
+    if over.get(VERSION) is not None:
+        if path == "expand[]":
+            return st.sampled_from(sorted(version_of(over[VERSION]).session_expandable))
+        if path.endswith(("_date]", "[date]")):
+            return _DATES
     kind = rules.FIELD_FORMATS.get(path)
     if kind is not None:
         return _FORMATS[kind]
@@ -265,6 +335,10 @@ def _boolean(node: nodes.Node, path: str, over: Overrides) -> Strategy[Any]:
 
 def _object(node: nodes.Node, path: str, over: Overrides, add: Overrides | None = None) -> Strategy[Any]:
     assert isinstance(node, nodes.Object)
+    if add is None and over.get(VERSION) is not None:
+        by_type = _by_type(node, path, over)
+        if by_type is not None:
+            return by_type
     required: dict[str, Strategy[Any]] = {}
     optional: dict[str, Strategy[Any]] = {}
     for key, child in node.properties.items():
@@ -281,9 +355,47 @@ def _object(node: nodes.Node, path: str, over: Overrides, add: Overrides | None 
     return keyed(required, optional, sparse=sparse, at=path)
 
 
-def object_at(path: str, overrides: Overrides | None = None, *, add: Overrides) -> Strategy[dict[str, Any]]:
+def _by_type(node: nodes.Object, path: str, over: Overrides) -> Strategy[Any] | None:
+    """An object whose ``type`` names the key that goes with it (``{"type": "url", "url": ...}``, a custom field's
+    ``dropdown``, an issuer's ``account``): one variant per type, with its key and none of the others' (the
+    SDK's docs: "Required if ``type`` is ``url`` and disallowed otherwise"). Read off the schema: the values of
+    ``type`` that are also keys of the object. None for other objects, or where ``type`` is overridden.
+
+    Only for today's API (the walk of 2022-08-01 stays as it was): there it draws these objects key by key.
+    """
+    kind = node.properties.get("type")
+    at = _join(path, "type")
+    if not isinstance(kind, nodes.String) or kind.enum is None or at in over:
+        return None
+    named = [value for value in kind.enum if value in node.properties]
+    if not named:
+        return None
+    variants = []
+    for value in kind.enum:
+        if over.get(_join(path, value)) is OMIT:
+            continue
+        sub = {**over, at: just(value), **{_join(path, other): OMIT for other in named if other != value}}
+        if value in named:
+            child = _join(path, value)
+            variants.append(_object(node, path, sub, {value: from_node(node.properties[value], child, over)}))
+        else:
+            variants.append(_object(node, path, sub))
+    if "type" not in node.required:
+        variants.append(_object(node, path, {**over, at: OMIT}))
+    return st.one_of(variants)
+
+
+def object_at(
+    path: str, overrides: Overrides | None = None, *, add: Overrides, version: str | None = None
+) -> Strategy[dict[str, Any]]:
     """The walk's object at ``path`` with the keys of ``add`` always there, drawn from the strategies given."""
-    return _object(schema_node(path), path, overrides or {}, add)
+    return _object(schema_node(path, version), path, _with_version(overrides, version), add)
+
+
+def _with_version(overrides: Overrides | None, version: str | None) -> Overrides:
+    if version is None:
+        return overrides or {}
+    return {**(overrides or {}), VERSION: version}
 
 
 def keyed(
@@ -407,5 +519,7 @@ NODE_STRATEGIES: dict[type[nodes.Node], Callable[[nodes.Node, str, Overrides], S
 }
 
 
-def _at(path: str, overrides: Overrides | None = None) -> Strategy[Any]:
-    return from_node(schema_node(path), path, overrides)
+def _at(path: str, overrides: Overrides | None = None, version: str | None = None) -> Strategy[Any]:
+    if version is None:
+        return from_node(schema_node(path), path, overrides)
+    return from_node(schema_node(path, version), path, _with_version(overrides, version))
