@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -68,9 +69,20 @@ def parse_form(text: str, max_fields: int | None = None, *, errors: str = "repla
             plain = name.replace("%5B", "[").replace("%5D", "]")
             name = plain if "%" not in plain and "+" not in plain else unquote_plus(name, errors=errors)
         if "%" in value or "+" in value:
-            value = unquote_plus(value, errors=errors)
+            value = _unquote(value, errors) if len(value) <= _CACHED_LENGTH else unquote_plus(value, errors=errors)
         out.append((name, value))
     return out
+
+
+#: Values up to this long are unquoted once and kept (4,096 of them at most: a few MB in the worst case).
+_CACHED_LENGTH = 512
+
+
+@functools.lru_cache(maxsize=4096)
+def _unquote(value: str, errors: str) -> str:
+    # Kept per value: an application sends the same URLs and names again and again, and unquote_plus is the
+    # dearest step of reading a form.
+    return unquote_plus(value, errors=errors)
 
 
 def reason_phrase(status: int, unknown: str = "Unknown") -> str:

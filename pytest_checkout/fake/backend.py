@@ -166,18 +166,28 @@ class CheckoutFake(TestSetup, CustomerActions):
             raise KeyError(f"the fake has no Checkout Session {session_id!r}")
         return account, account.sessions[session_id]
 
-    # Views, not copies: customers accumulate as sessions complete, and a create must not copy them all.
+    # Views, not copies: customers accumulate as sessions complete, and a create must not copy them all. Each
+    # view is made once per account: the dicts under it are changed in place, never replaced.
     def _prices_for(self, account: Account) -> Mapping[str, dict[str, Any]]:
-        return ChainMap(account.prices, self._shared_prices)
+        return self._view(account, "prices", account.prices, self._shared_prices)
 
     def _customers_for(self, account: Account) -> Mapping[str, dict[str, Any]]:
-        return ChainMap(account.customers, self._shared_customers)
+        return self._view(account, "customers", account.customers, self._shared_customers)
 
     def _coupons_for(self, account: Account) -> Mapping[str, dict[str, Any]]:
-        return ChainMap(account.coupons, self._shared_coupons)
+        return self._view(account, "coupons", account.coupons, self._shared_coupons)
 
     def _promotion_codes_for(self, account: Account) -> Mapping[str, dict[str, Any]]:
-        return ChainMap(account.promotion_codes, self._shared_promotion_codes)
+        return self._view(account, "promotion_codes", account.promotion_codes, self._shared_promotion_codes)
+
+    @staticmethod
+    def _view(
+        account: Account, kind: str, own: dict[str, dict[str, Any]], shared: dict[str, dict[str, Any]]
+    ) -> Mapping[str, dict[str, Any]]:
+        found = account.views.get(kind)
+        if found is None:
+            found = account.views[kind] = ChainMap(own, shared)
+        return found
 
     def _context(self, account: Account, version: ApiVersion) -> rules.RuleContext:
         """What the rules of a request on ``account`` may know beyond its params: the account's objects."""

@@ -125,11 +125,10 @@ def shared(value: Any) -> Any:
 
     Safe because the fake never changes a stored value in place: it replaces it.
     """
-    if value is None or value is True or value is False or type(value) is int:
-        return value
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return sys.intern(value) if len(value) <= _SHARED_LIMIT * 25 else value
-    if isinstance(value, dict | list) and value is not None:
+    if kind is dict or kind is list:
         # repr is a cheaper key than JSON; dicts equal but ordered differently just are not shared.
         key = repr(value)
         if len(key) <= _SHARED_LIMIT:
