@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from urllib.parse import unquote_plus
 
-__all__ = ["API_KEY", "header", "is_live_key", "mask_key", "parse_form", "reason_phrase"]
+__all__ = ["API_KEY", "header", "is_live_key", "lowered_headers", "mask_key", "parse_form", "reason_phrase"]
 
 #: A secret or restricted key as Stripe issues them: ``sk_test_...``, ``rk_live_...``.
 API_KEY = re.compile(r"^(sk|rk)_(test|live)_[0-9A-Za-z]{1,255}$")
@@ -24,6 +24,14 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
         if key.lower() == lowered:
             return found
     return None
+
+
+def lowered_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers by lower-case name: for code that reads several, one pass instead of a search per name.
+
+    Of two spellings of one name the later wins (HTTP clients send each name once).
+    """
+    return {name.lower(): value for name, value in headers.items()}
 
 
 def is_live_key(api_key: str | None) -> bool:

@@ -26,7 +26,7 @@ from pytest_checkout.fake import exceptions, urls
 from pytest_checkout.fake.backend import CheckoutFake, Stub
 from pytest_checkout.fake.events import CAUSE
 from pytest_checkout.fake.httpstate import RecordedRequest, fingerprint
-from pytest_checkout.httputil import API_KEY, escape_controls, header, mask_key, parse_form
+from pytest_checkout.httputil import API_KEY, escape_controls, lowered_headers, mask_key, parse_form
 from pytest_checkout.schema.nodes import Node
 
 __all__ = ["MAX_BODY", "MAX_DEPTH", "MAX_FIELDS", "FakeResponse", "StripeVersionWarning", "handle"]
@@ -67,8 +67,11 @@ def _dump(body: Mapping[str, Any]) -> bytes:
 
 
 def _api_key(headers: Mapping[str, str]) -> str:
-    """The key from ``Authorization`` (Bearer, or Basic with the key as user name), or a 401."""
-    value = (header(headers, "Authorization") or "").strip()
+    """The key from ``Authorization`` (Bearer, or Basic with the key as user name), or a 401.
+
+    ``headers`` by lower-case name (``httputil.lowered_headers``), as every reader here takes them.
+    """
+    value = (headers.get("authorization") or "").strip()
     scheme, _, credential = value.partition(" ")
     key = ""
     if scheme.lower() == "bearer":
@@ -89,7 +92,7 @@ def _api_key(headers: Mapping[str, str]) -> str:
 
 def _stripe_account(headers: Mapping[str, str], api_key: str) -> str | None:
     """The connected account of ``Stripe-Account`` (Connect), or None; a value that is no account id is a 403."""
-    value = header(headers, "Stripe-Account")
+    value = headers.get("stripe-account")
     if value is None or not value.strip():
         return None
     value = value.strip()
@@ -178,7 +181,8 @@ def handle(
     # A str body with lone surrogates keeps them, so that it is refused below as Stripe refuses bad UTF-8.
     body_bytes = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else (body or b"")
     request_id = fake.new_id("req")
-    asked = header(headers, "Stripe-Version")
+    headers = lowered_headers(headers)
+    asked = headers.get("stripe-version")
     resolved = versions.resolve(asked, default=fake.api_version, strict=fake.strict_versions)
     version = resolved.version
     response_headers = {
@@ -186,7 +190,7 @@ def handle(
         "Request-Id": request_id,
         "Stripe-Version": resolved.version.name,
     }
-    idempotency_key = header(headers, "Idempotency-Key")
+    idempotency_key = headers.get("idempotency-key")
     api_key: str | None = None
     # What the log decodes when it is read: the form text and its schema, once the request got that far.
     source: tuple[str, Node | None] | None = None
