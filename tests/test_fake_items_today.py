@@ -291,7 +291,7 @@ def test_an_update_s_new_line_item_is_in_the_session_s_currency(fake: CheckoutFa
 
 
 def test_a_setup_session_takes_no_line_items_in_an_update(fake: CheckoutFake) -> None:
-    created = sessions().create(params={"mode": "setup", "success_url": "https://shop.example/ok"})
+    created = sessions().create(params={"mode": "setup", "success_url": "https://shop.example/ok", "currency": "usd"})
     with pytest.raises(stripe.InvalidRequestError) as caught:
         sessions().update(created.id, params={"line_items": [item()]})
     assert caught.value.param == "line_items"

@@ -825,10 +825,20 @@ def test_allowed_methods_keep_those_that_fit_and_refuse_when_none_does():
 
 
 def test_a_rule_of_today_s_api_does_not_hold_in_2022_08_01():
-    context = RuleContext(now=NOW)  # no version: the default, 2022-08-01
-    request = params(allowed_payment_method_types=["ideal"])
-    names = {v.rule for v in rules.run_rules("create", request, context)}
-    assert "allowed_methods_filtered_to_the_currency" not in names
+    from pytest_checkout import versions
+
+    request = {"mode": "setup", "success_url": "https://shop.example/ok"}
+    old = {v.rule for v in rules.run_rules("create", request, RuleContext(now=NOW))}  # the default, 2022-08-01
+    assert "setup_needs_currency_without_methods" not in old
+    today = {v.rule for v in rules.run_rules("create", request, RuleContext(now=NOW, version=versions.TODAY))}
+    assert "setup_needs_currency_without_methods" in today
+
+
+def test_today_s_params_are_refused_by_2022_08_01_s_schema_whatever_their_rules():
+    # allowed_methods_filtered_to_the_currency holds wherever the param is taken (versions between 2022-08-01 and
+    # endive take it by Stripe's policy for additions); 2022-08-01 itself has no such param.
+    error = first_error(params(allowed_payment_method_types=["ideal"]))
+    assert (error.param, error.code) == ("allowed_payment_method_types", "parameter_unknown")
 
 
 def test_setup_mode_needs_payment_method_types_only_while_the_param_exists():
@@ -850,6 +860,20 @@ def _page(mode: str = "embedded_page", **changes: Any) -> dict[str, Any]:
         "return_url": "https://example.com/r",
     }
     return params(**{**page, **changes})
+
+
+def _field(key: str) -> dict[str, Any]:
+    return {"key": key, "label": {"type": "custom", "custom": key.title()}, "type": "text", "text": {}}
+
+
+def _dropdown(**options: Any) -> dict[str, Any]:
+    choices = [{"label": "A", "value": "a"}, {"label": "B", "value": "b"}]
+    return {
+        "key": "size",
+        "label": {"type": "custom", "custom": "Size"},
+        "type": "dropdown",
+        "dropdown": {"options": choices, **options},
+    }
 
 
 TODAY_CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None, str | None, str]] = [
@@ -900,6 +924,70 @@ TODAY_CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None, str | N
         "return_url",
         None,
         "The following parameters are not supported with 'ui_mode: hosted_page': return_url.",
+    ),
+    (
+        "setup_needs_currency_without_methods",
+        params("setup", payment_method_types=None, currency="usd"),
+        params("setup", payment_method_types=None),
+        "currency",
+        "parameter_missing",
+        "Missing required param: currency.",
+    ),
+    (
+        "parameters_of_other_modes",  # today's submit_type has `subscribe`: subscription mode takes it
+        params("subscription", submit_type="subscribe"),
+        params("setup", payment_method_types=None, currency="usd", submit_type="book"),
+        "submit_type",
+        None,
+        "You can not pass `submit_type` in `setup` mode.",
+    ),
+    (
+        "parameters_of_other_modes",
+        params(invoice_creation={"enabled": True}),
+        params("subscription", invoice_creation={"enabled": True}),
+        "invoice_creation",
+        None,
+        "You can not pass `invoice_creation` in `subscription` mode.",
+    ),
+    (
+        "custom_field_keys_are_unique",
+        params(custom_fields=[_field("engraving"), _field("gift")]),
+        params(custom_fields=[_field("engraving"), _field("engraving")]),
+        "custom_fields[1][key]",
+        None,
+        "The custom field key `engraving` is used more than once; each custom field needs its own key.",
+    ),
+    (
+        "custom_field_options_fit_its_type",
+        params(custom_fields=[_dropdown(default_value="b")]),
+        params(custom_fields=[_dropdown(default_value="z")]),
+        "custom_fields[0][dropdown][default_value]",
+        None,
+        "`custom_fields[0][dropdown][default_value]` must be the value of one of the dropdown's options.",
+    ),
+    (
+        "custom_field_options_fit_its_type",
+        params(custom_fields=[_field("engraving")]),
+        params(custom_fields=[{**_field("engraving"), "numeric": {"maximum_length": 5}}]),
+        "custom_fields[0][numeric]",
+        None,
+        "`custom_fields[0][numeric]` can only be used with `type: numeric`.",
+    ),
+    (
+        "custom_field_options_fit_its_type",
+        params(custom_fields=[_dropdown()]),
+        params(custom_fields=[{"key": "size", "label": {"type": "custom", "custom": "Size"}, "type": "dropdown"}]),
+        "custom_fields[0][dropdown][options]",
+        "parameter_missing",
+        "Missing required param: custom_fields[0][dropdown][options].",
+    ),
+    (
+        "redirect_only_on_the_merchants_page",
+        _page(redirect_on_completion="if_required"),
+        params(redirect_on_completion="if_required"),
+        "redirect_on_completion",
+        None,
+        "The following parameters are not supported with 'ui_mode: hosted_page': redirect_on_completion.",
     ),
     (
         "items_with_optional_items_per_payment",

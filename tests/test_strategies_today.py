@@ -229,7 +229,7 @@ def test_a_session_on_the_merchant_s_page_may_never_redirect(fake: CheckoutFake)
 def test_custom_fields_of_each_type_appear_and_are_accepted(fake: CheckoutFake, kind: str) -> None:
     found = _find(ENDIVE, lambda p: any(f["type"] == kind and len(f[kind]) > 1 for f in p.get("custom_fields", [])))
     fields = found["custom_fields"]
-    assert 1 <= len(fields) <= 3  # the SDK's docs: up to 3 (the fake has no limit: see docs/strategies.md)
+    assert 1 <= len(fields) <= 3  # the SDK's docs: up to 3
     assert len({f["key"] for f in fields}) == len(fields)
     for field in fields:
         assert set(field) <= {"key", "label", "optional", "type", field["type"]}
@@ -244,7 +244,7 @@ def test_custom_fields_of_each_type_appear_and_are_accepted(fake: CheckoutFake, 
             assert low <= len(inner.get("default_value", "x" * low)) <= high
     session = _create(fake, ENDIVE, found)
     assert [f["type"] for f in session["custom_fields"]] == [f["type"] for f in fields]
-    assert "custom_fields" not in ARRAY_LIMITS  # when the fake gets a limit, the walk takes it (and this goes)
+    assert len(fields) <= ARRAY_LIMITS["custom_fields"]  # the fake's limit, which the walk takes
 
 
 @pytest.mark.parametrize(

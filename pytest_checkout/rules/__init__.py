@@ -6,13 +6,13 @@ answer; the wording here is the most plausible one and is unverified against liv
 
 The package: ``tables`` (minimum amounts, currencies per payment method, limits: the one copy of those facts),
 ``registry`` (``Violation``, ``RuleContext``, ``@rule`` and the helpers rules share), ``create``, ``money``
-(currencies, amounts, fees), ``ui``, ``update`` and ``lists``: the rules, each endpoint's in the order they run.
-Everything public is re-exported here.
+(currencies, amounts, fees), ``ui``, ``custom_fields``, ``update`` and ``lists``: the rules, each endpoint's in
+the order they run. Everything public is re-exported here.
 """
 
 from __future__ import annotations
 
-from pytest_checkout.rules import create, lists, money, ui, update
+from pytest_checkout.rules import create, custom_fields, lists, money, ui, update
 from pytest_checkout.rules.create import MODE_ONLY, metadata_limits
 from pytest_checkout.rules.lists import DEFAULT_LIST_LIMIT, LIST_LIMIT
 from pytest_checkout.rules.money import compatible_methods
@@ -81,6 +81,7 @@ __all__ = [
     "check_format",
     "compatible_methods",
     "create",
+    "custom_fields",
     "format_minimum",
     "lists",
     "metadata_limits",

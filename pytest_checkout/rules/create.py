@@ -32,6 +32,7 @@ from pytest_checkout.rules.tables import (
     SUBSCRIPTION_ITEM_LIMIT,
     UNIT_AMOUNT_DECIMAL_PLACES,
 )
+from pytest_checkout.schema.nodes import String
 
 #: What the rules about line items need (see ``rule``'s ``needs``).
 LINE_ITEMS = ("line_items",)
@@ -62,14 +63,26 @@ def setup_needs_payment_method_types(params: Mapping[str, Any], context: RuleCon
         )
 
 
-@rule("create", "docs", needs=("currency",))
+@rule("create", "docs", needs=("currency",), until="allowed_payment_method_types")
 def setup_currency_only_with_acss_debit(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
-    """In setup mode ``currency`` only goes with acss_debit (docs; wording a guess)."""
+    """Until 2026-09-30.endive: in setup mode ``currency`` only goes with acss_debit (docs; wording a guess)."""
     if _mode(params) == "setup" and _given(params, "currency") and "acss_debit" not in _payment_method_types(params):
         yield Violation(
             "`currency` can only be used in `setup` mode when `payment_method_types` includes `acss_debit`.",
             param="currency",
         )
+
+
+@rule("create", "docs", since="allowed_payment_method_types")
+def setup_needs_currency_without_methods(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """From 2026-09-30.endive: setup mode needs ``currency`` when it names no ``allowed_payment_method_types`` (the
+    SDK's docs: it then takes the Dashboard's methods, which need a currency). Unverified: the wording."""
+    if (
+        _mode(params) == "setup"
+        and not _given(params, "currency")
+        and not _given(params, "allowed_payment_method_types")
+    ):
+        yield Violation("Missing required param: currency.", param="currency", code="parameter_missing")
 
 
 @rule("create", "seen", needs=LINE_ITEMS)
@@ -257,6 +270,8 @@ def adjustable_quantity_bounds(params: Mapping[str, Any], context: RuleContext) 
 #: Parameters allowed in one mode only (docs), and how sure we are of Stripe's wording for each.
 MODE_ONLY: Mapping[str, str] = {
     "submit_type": "payment",
+    # Today's API: invoice creation is for one-time payments (the SDK's docs; wording a guess).
+    "invoice_creation": "payment",
     "payment_intent_data": "payment",
     "customer_creation": "payment",
     "subscription_data": "subscription",
@@ -281,10 +296,20 @@ def parameters_of_other_modes(params: Mapping[str, Any], context: RuleContext) -
     for name, allowed in MODE_ONLY.items():
         if mode == allowed or not _given(params, name):
             continue
+        if name == "submit_type" and mode == "subscription" and _subscriptions_submit(context):
+            continue
         if name == "customer_creation":
             yield Violation("`customer_creation` can only be used in `payment` mode.", param=name)
         else:
             yield Violation(f"You can not pass `{name}` in `{mode}` mode.", param=name)
+
+
+def _subscriptions_submit(context: RuleContext) -> bool:
+    """Whether ``submit_type`` goes with subscription mode too: in the versions whose schema has its
+    ``subscribe`` value (the SDK's docs: "in payment or subscription mode"; 2022-08-01 has payment only)."""
+    version = context.version
+    node = version.create_params.properties.get("submit_type") if version is not None else None
+    return isinstance(node, String) and node.enum is not None and "subscribe" in node.enum
 
 
 @rule("create", "docs", needs=("payment_method_options",))

@@ -187,10 +187,11 @@ _NO_VALID_METHODS = (
 )
 
 
-@rule("create", "docs", needs=("allowed_payment_method_types",), since="allowed_payment_method_types")
+@rule("create", "docs", needs=("allowed_payment_method_types",))
 def allowed_methods_filtered_to_the_currency(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``allowed_payment_method_types`` keeps the methods that fit the session (endive's changelog: it filters
-    instead of refusing); none left is the error ``payment_method_types`` gave (unverified for this param)."""
+    instead of refusing); none left is the error ``payment_method_types`` gave (unverified for this param). In
+    every version that takes the param (a version before endive does, by Stripe's policy for additions)."""
     allowed = params.get("allowed_payment_method_types")
     if not isinstance(allowed, list) or not allowed:
         return

@@ -105,6 +105,7 @@ BANK_TRANSFER_CURRENCIES: Mapping[str, str] = {
     "gb_bank_transfer": "gbp",
     "jp_bank_transfer": "jpy",
     "mx_bank_transfer": "mxn",
+    "us_bank_transfer": "usd",
 }
 
 #: Values Stripe's enum errors list first, by schema path; the rest follow in the schema's (alphabetical)
@@ -116,8 +117,10 @@ ARRAY_LIMITS: Mapping[str, int] = {
     "line_items": 100,
     "shipping_options": 5,
     "discounts": 1,
-    # Today's API (the SDK's docs): at most 10 optional items, counted with the line items in the limits below.
+    # Today's API (the SDK's docs): at most 10 optional items, counted with the line items in the limits below;
+    # up to 3 custom fields.
     "optional_items": 10,
+    "custom_fields": 3,
 }
 #: In subscription mode: at most this many recurring and this many one-time line items.
 SUBSCRIPTION_ITEM_LIMIT = 20
@@ -139,6 +142,7 @@ UNIT_AMOUNT_DECIMAL_PLACES = 12
 FIELD_FORMATS: Mapping[str, str] = {
     "success_url": "url",
     "cancel_url": "url",
+    "return_url": "url",  # today's API
     "line_items[][price_data][product_data][images][]": "url",
     "payment_method_options[acss_debit][mandate_options][custom_mandate_url]": "url",
     "customer_email": "email",

@@ -120,3 +120,16 @@ def permissions_only_on_the_merchants_page(params: Mapping[str, Any], context: R
         yield Violation(
             f"The following parameters are not supported with 'ui_mode: {shown}': permissions.", param="permissions"
         )
+
+
+@rule("create", "docs", needs=("redirect_on_completion",))
+def redirect_only_on_the_merchants_page(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
+    """``redirect_on_completion`` is for sessions shown on the merchant's page (the SDK's docs: "This parameter
+    can only be used" with those modes). Unverified: the wording, that of the other parameters of those modes."""
+    mode = _ui_mode(params)
+    if _given(params, "redirect_on_completion") and (mode is None or mode[0] not in ON_THE_MERCHANTS_PAGE):
+        shown = mode[1] if mode is not None else "hosted_page"
+        yield Violation(
+            f"The following parameters are not supported with 'ui_mode: {shown}': redirect_on_completion.",
+            param="redirect_on_completion",
+        )

@@ -20,6 +20,7 @@ from pytest_checkout.rules.tables import (
     MINIMUM_CHARGE,
     PAYMENT_METHOD_CURRENCIES,
 )
+from pytest_checkout.schema import nodes
 from pytest_checkout.strategies.walk import (
     _ARRAY_SIZE,
     BOOLEANS,
@@ -379,8 +380,10 @@ def _option(
 def _customer_balance(
     currency: str | None, *, dense: bool = False, version: str | None = None
 ) -> Strategy[dict[str, Any]]:
-    # Only the transfer types whose currency the rules know (today's us_bank_transfer is not among them).
-    kinds = [k for k, c in BANK_TRANSFER_CURRENCIES.items() if currency is None or c == currency]
+    # The transfer types the version has whose currency the rules know (us_bank_transfer is today's only).
+    node = schema_node("payment_method_options[customer_balance][bank_transfer][type]", version)
+    known = node.enum if isinstance(node, nodes.String) and node.enum is not None else ()
+    kinds = [k for k, c in BANK_TRANSFER_CURRENCIES.items() if k in known and (currency is None or c == currency)]
     return st.one_of([_customer_balance_of(kind, dense, version) for kind in kinds])
 
 
