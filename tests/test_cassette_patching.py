@@ -169,3 +169,25 @@ def test_a_swap_puts_back_exactly_what_was_there() -> None:
 def test_a_patch_with_a_spec_is_left_to_mock() -> None:
     patcher = mock.patch.object(threading, "Thread", autospec=True)
     assert cassette_module._Swap.of(patcher) is patcher
+
+
+# -- the match index -----------------------------------------------------------------------------------------------
+
+
+def test_a_loaded_cassette_is_indexed_at_its_first_request_not_before(tmp_path, monkeypatch) -> None:
+    path = _cassette(tmp_path / "three.yaml", "cs_1", "cs_2", "cs_3")
+    keyed: list[object] = []
+    original = cassette_module.request_key
+
+    def counting(request: object, normalize: object = None) -> object:
+        keyed.append(request)
+        return original(request, normalize)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cassette_module, "request_key", counting)
+    with open_cassette(path, record_mode="none"):
+        pass
+    assert keyed == []  # entered and left without a request: nothing decoded
+    with open_cassette(path, record_mode="none"):
+        assert [_post(), _post(), _post()] == ["cs_1", "cs_2", "cs_3"]  # in recorded order
+    # Three recorded interactions indexed once, plus each live request's own key.
+    assert len(keyed) == 3 + 3

@@ -276,6 +276,9 @@ class IndexedCassette(Cassette):  # type: ignore[misc]  # vcrpy has no type hint
         self.normalize = normalize
         self.rerecord = rerecord
         self._index: dict[RequestKey, list[int]] = {}
+        # How many of ``data`` the index holds: what a cassette loads is indexed at its first request, so that a
+        # cassette no request reaches (a test that fails or skips first) never decodes its interactions.
+        self._indexed_upto = 0
         self.misses: list[RequestKey] = []
         self._loading = False
         super().__init__(*args, **kwargs)
@@ -306,18 +309,19 @@ class IndexedCassette(Cassette):  # type: ignore[misc]  # vcrpy has no type hint
 
     def append(self, request: Any, response: Any) -> None:
         if self._loading:
-            # What the file holds was scrubbed when it was written: index it as it is (vcrpy would scrub and
-            # deep-copy every interaction again on every load).
+            # What the file holds was scrubbed when it was written: keep it as it is (vcrpy would scrub and
+            # deep-copy every interaction again on every load). It is indexed at the first request.
             self.data.append((request, response))
-            self._index_last()
             return
-        before = len(self.data)
         super().append(request, response)
-        if len(self.data) > before:
-            self._index_last()
+        self._index_new()
 
-    def _index_last(self) -> None:
-        self._index.setdefault(request_key(self.data[-1][0], self.normalize), []).append(len(self.data) - 1)
+    def _index_new(self) -> None:
+        """Index what ``data`` holds beyond the index: the loaded interactions, then each one recorded."""
+        index, data, normalize = self._index, self.data, self.normalize
+        for position in range(self._indexed_upto, len(data)):
+            index.setdefault(request_key(data[position][0], normalize), []).append(position)
+        self._indexed_upto = len(data)
 
     def _responses(self, request: Any) -> Iterator[tuple[int, Any]]:
         if not self._indexed:
@@ -326,6 +330,8 @@ class IndexedCassette(Cassette):  # type: ignore[misc]  # vcrpy has no type hint
         request = self._before_record_request(request)
         if not request:
             return
+        if self._indexed_upto < len(self.data):
+            self._index_new()
         for index in self._index.get(self._key_of(request), ()):
             yield index, self.data[index][1]
 
