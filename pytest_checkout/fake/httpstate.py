@@ -256,7 +256,7 @@ def fingerprint(method: str, path: str, pairs: Sequence[tuple[str, str]]) -> byt
     return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-@dataclass
+@dataclass(slots=True)  # one per POST the SDK sends (each carries a key): no instance dict
 class _Record:
     fingerprint: bytes
     created: int
