@@ -419,3 +419,46 @@ def test_today_s_setup_mode_needs_a_currency_or_methods(fake: CheckoutFake) -> N
     assert (error.param, error.code) == ("currency", "parameter_missing")
     assert create(ENDIVE, {**setup, "currency": "usd"})["mode"] == "setup"
     assert create(ENDIVE, {**setup, "allowed_payment_method_types": ["card"]})["mode"] == "setup"
+
+
+# -- the async SDK, as a FastAPI app calls it ----------------------------------------------------------------------
+
+
+# stripe 16's HTTPXClient hands httpx its body as data=, which httpx deprecates: the SDK's warning, not the fake's.
+@pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes/text content.:DeprecationWarning")
+@pytest.mark.parametrize("road", ["httpx", "in-process"])
+def test_today_s_flow_through_the_async_sdk(fake: CheckoutFake, road: str) -> None:
+    import asyncio
+
+    from pytest_checkout.fake.transports import CheckoutHTTPClient
+
+    http_client: stripe.HTTPClient = stripe.HTTPXClient() if road == "httpx" else CheckoutHTTPClient(fake)
+    sdk = stripe.StripeClient(KEY, max_network_retries=0, http_client=http_client)  # unpinned: endive
+
+    async def flow() -> tuple[Any, Any, Any, Any]:
+        try:
+            sessions = sdk.v1.checkout.sessions
+            page = await sessions.create_async(
+                params={
+                    "mode": "payment",
+                    "ui_mode": "embedded_page",
+                    "return_url": "https://shop.example/r?session_id={CHECKOUT_SESSION_ID}",
+                    "line_items": [ITEM],
+                    "allowed_payment_method_types": ["card", "ideal"],
+                }
+            )
+            with pytest.raises(stripe.InvalidRequestError) as caught:
+                await sessions.create_async(params={**PAYMENT, "payment_method_types": ["card"]})
+            updated = await sessions.update_async(page.id, params={"metadata": {"order": "7"}})
+            listed = await sessions.list_async(params={"status": "open"})
+            return page, caught.value, updated, listed
+        finally:
+            await http_client.close_async()
+
+    page, error, updated, listed = asyncio.run(flow())
+    assert (page.ui_mode, page.url) == ("embedded_page", None)
+    assert page.client_secret.startswith(page.id)
+    assert page.payment_method_types == ["card"]  # ideal takes euros only: filtered out
+    assert (error.param, error.code) == ("payment_method_types", "parameter_unknown")  # gone since endive
+    assert updated.metadata.to_dict() == {"order": "7"}
+    assert [s.id for s in listed.data] == [page.id]
