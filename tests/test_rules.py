@@ -1036,3 +1036,105 @@ def test_the_ui_mode_rules_read_the_old_names_of_a_version_before_dahlia():
     assert [p.message for p in problems] == [
         "The following parameters are not supported with 'ui_mode: embedded': success_url."
     ]
+
+
+# Cases of the update endpoint's rules (today's API), checked in 2026-10-28.endive with a price book.
+_NEW_ITEM = {"price_data": PRICE_DATA, "quantity": 1}
+UPDATE_CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None, str | None, str]] = [
+    (
+        "new_line_item_needs_price_and_quantity",
+        {"line_items": [_NEW_ITEM, {"id": "li_1"}]},
+        {"line_items": [{"quantity": 1}]},
+        "line_items[0]",
+        None,
+        "You must provide either price or price_data for each line item when using prices.",
+    ),
+    (
+        "new_line_item_needs_price_and_quantity",
+        {"line_items": [{"price": "price_1", "quantity": 2}]},
+        {"line_items": [{"price": "price_1"}]},
+        "line_items[0]",
+        None,
+        "Quantity is required. Add `quantity` to `line_items[0]`",
+    ),
+    (
+        "kept_line_item_keeps_its_price",
+        {"line_items": [{"id": "li_1", "quantity": 3}]},
+        {"line_items": [{"id": "li_1", "price": "price_1"}]},
+        "line_items[0][price]",
+        None,
+        "You cannot change the `price` of an existing line item; omit `line_items[0][id]` to add a new line item "
+        "instead.",
+    ),
+    (
+        "line_item_quantity_at_least_one",
+        {"line_items": [{"id": "li_1", "quantity": 1}]},
+        {"line_items": [{"id": "li_1", "quantity": 0}]},
+        "line_items[0][quantity]",
+        "parameter_invalid_integer",
+        "This value must be greater than or equal to 1.",
+    ),
+    (
+        "line_item_price_exists",
+        {"line_items": [{"price": "price_1", "quantity": 1}]},
+        {"line_items": [{"price": "price_missing", "quantity": 1}]},
+        "line_items[0][price]",
+        "resource_missing",
+        "No such price: 'price_missing'",
+    ),
+    (
+        "price_data_product_and_amount",
+        {"line_items": [_NEW_ITEM]},
+        {"line_items": [{"price_data": {"currency": "usd", "unit_amount": 100}, "quantity": 1}]},
+        "line_items[0][price_data][product_data]",
+        "parameter_missing",
+        "Missing required param: line_items[0][price_data][product_data].",
+    ),
+    (
+        "line_items_share_currency",
+        {"line_items": [_NEW_ITEM, _NEW_ITEM]},
+        {"line_items": [_NEW_ITEM, {"price_data": {**PRICE_DATA, "currency": "eur"}, "quantity": 1}]},
+        "line_items[1]",
+        None,
+        "All line items must have the same currency; line_items[1] is in eur but line_items[0] is in usd.",
+    ),
+    (
+        "adjustable_quantity_bounds",
+        {"line_items": [{"id": "li_1", "adjustable_quantity": {"enabled": True, "maximum": 10}}]},
+        {"line_items": [{"id": "li_1", "adjustable_quantity": {"enabled": True, "maximum": 1_000_000}}]},
+        "line_items[0][adjustable_quantity][maximum]",
+        "parameter_invalid_integer",
+        "This value must be less than or equal to 999999.",
+    ),
+    (
+        "metadata_limits",
+        {"metadata": {"order": "1"}, "line_items": [{"id": "li_1", "metadata": {"sku": "x"}}]},
+        {"line_items": [{"id": "li_1", "metadata": {"sku": "x" * 501}}]},
+        "line_items[0][metadata][sku]",
+        None,
+        "Metadata values can have up to 500 characters, but you passed in a value that is 501 characters. "
+        "Invalid value: " + "x" * 501,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "accepted", "rejected", "param", "code", "message"),
+    UPDATE_CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(UPDATE_CASES)],
+)
+def test_update_rule_accepts_one_request_and_rejects_the_other(rule, accepted, rejected, param, code, message):
+    from pytest_checkout import versions
+    from pytest_checkout.validation import check_params, validate_params
+
+    prices = {"price_1": {"id": "price_1", "currency": "usd", "unit_amount": 500, "recurring": None}}
+    context = RuleContext(now=NOW, version=versions.TODAY, prices=prices)
+    validate_params("update", accepted, context=context, version=versions.TODAY)
+    problems = check_params("update", rejected, context=context, version=versions.TODAY)
+    found = [p for p in problems if p.source == rule]
+    assert [(p.message, p.param, p.code) for p in found] == [(message, param, code)]
+
+
+def test_every_registered_update_rule_has_a_case():
+    missing = {r.name for r in rules.rules_for("update")} - {case[0] for case in UPDATE_CASES}
+    assert not missing, f"update rules without an accept/reject case: {sorted(missing)}"
