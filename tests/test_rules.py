@@ -862,6 +862,9 @@ def _page(mode: str = "embedded_page", **changes: Any) -> dict[str, Any]:
     return params(**{**page, **changes})
 
 
+_NO_AMEX = {"card": {"restrictions": {"brands_blocked": ["american_express"]}}}
+
+
 def _field(key: str) -> dict[str, Any]:
     return {"key": key, "label": {"type": "custom", "custom": key.title()}, "type": "text", "text": {}}
 
@@ -980,6 +983,32 @@ TODAY_CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None, str | N
         "custom_fields[0][dropdown][options]",
         "parameter_missing",
         "Missing required param: custom_fields[0][dropdown][options].",
+    ),
+    (
+        "merchant_page_refuses_hosted_params",  # tax ID collection itself is taken; its `required` is not
+        _page("elements", tax_id_collection={"enabled": True}),
+        _page("elements", tax_id_collection={"enabled": True, "required": "if_supported"}),
+        "tax_id_collection[required]",
+        None,
+        "The following parameters are not supported with 'ui_mode: elements': tax_id_collection[required].",
+    ),
+    (
+        "merchant_page_refuses_hosted_params",
+        _page("embedded_page", payment_method_options=_NO_AMEX),
+        _page("elements", payment_method_options=_NO_AMEX),
+        "payment_method_options[card][restrictions]",
+        None,
+        "The following parameters are not supported with 'ui_mode: elements': "
+        "payment_method_options[card][restrictions].",
+    ),
+    (
+        "permissions_only_on_the_merchants_page",
+        _page("elements", permissions={"update_shipping_details": "server_only"}),
+        _page("embedded_page", permissions={"update_shipping_details": "server_only"}),
+        "permissions[update_shipping_details]",
+        None,
+        "The following parameters are not supported with 'ui_mode: embedded_page': "
+        "permissions[update_shipping_details].",
     ),
     (
         "redirect_only_on_the_merchants_page",

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pytest_checkout.rules.registry import RuleContext, Violation, _given, rule
+from pytest_checkout.codec import format_param
+from pytest_checkout.rules.registry import RuleContext, Violation, _dig, _given, rule
 from pytest_checkout.versions import TODAYS_NAMES
 
 #: The modes shown outside Stripe's hosted page, in today's names. Unverified for ``form`` (new in dahlia): taken
@@ -25,8 +26,16 @@ NOT_WITH_ELEMENTS = (
     "custom_text",
     "origin_context",
     "submit_type",
-    "tax_id_collection",
 )
+#: ... and the nested parameters they do not take (the SDK's docs: "You can't set this parameter if `ui_mode` is
+#: `elements`"); ``tax_id_collection`` itself they take.
+NOT_WITH_ELEMENTS_NESTED = (
+    ("payment_method_options", "acss_debit"),
+    ("payment_method_options", "card", "restrictions"),
+    ("tax_id_collection", "required"),
+)
+#: Permissions that only an ``elements`` session takes (the SDK's docs).
+ONLY_WITH_ELEMENTS = (("permissions", "update_shipping_details"),)
 _TODAY = TODAYS_NAMES["ui_mode"]
 
 
@@ -60,17 +69,18 @@ def hosted_needs_success_url(params: Mapping[str, Any], context: RuleContext) ->
 @rule("create", "seen", needs=("ui_mode",))
 def merchant_page_refuses_hosted_params(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``embedded_page`` and ``elements`` take no ``success_url`` nor ``cancel_url``; ``elements`` also none of
-    ``NOT_WITH_ELEMENTS``. The message was seen for ``ui_mode: custom`` (quoted in laravel/cashier-stripe#1815);
-    for the other modes it is assumed to be the same."""
+    ``NOT_WITH_ELEMENTS`` and ``NOT_WITH_ELEMENTS_NESTED``. The message was seen for ``ui_mode: custom`` (quoted
+    in laravel/cashier-stripe#1815); for the other modes it is assumed to be the same."""
     mode = _ui_mode(params)
     if mode is None or mode[0] not in ON_THE_MERCHANTS_PAGE:
         return
     refused = ["cancel_url", "success_url"]
     if mode[0] == "elements":
         refused += NOT_WITH_ELEMENTS
+        refused += [format_param(path) for path in NOT_WITH_ELEMENTS_NESTED if _dig(params, *path) is not None]
     if mode[0] in ("elements", "form"):
         refused.append("optional_items")
-    given = sorted(key for key in refused if _given(params, key))
+    given = sorted(key for key in refused if "[" in key or _given(params, key))
     if given:
         yield Violation(
             f"The following parameters are not supported with 'ui_mode: {mode[1]}': {', '.join(given)}.",
@@ -110,16 +120,24 @@ def no_return_url_when_never_redirected(params: Mapping[str, Any], context: Rule
 
 @rule("create", "docs", needs=("permissions",))
 def permissions_only_on_the_merchants_page(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
-    """``permissions`` can only be set for ``embedded_page`` and ``elements`` sessions (the SDK's docs).
-    Unverified: the wording."""
+    """``permissions`` can only be set for ``embedded_page`` and ``elements`` sessions, and
+    ``permissions[update_shipping_details]`` for ``elements`` ones only (the SDK's docs). Unverified: the wording."""
     if not _given(params, "permissions"):
         return
     mode = _ui_mode(params)
+    shown = mode[1] if mode is not None else "hosted_page"
     if mode is None or mode[0] not in ON_THE_MERCHANTS_PAGE:
-        shown = mode[1] if mode is not None else "hosted_page"
         yield Violation(
             f"The following parameters are not supported with 'ui_mode: {shown}': permissions.", param="permissions"
         )
+        return
+    if mode[0] != "elements":
+        for path in ONLY_WITH_ELEMENTS:
+            if _dig(params, *path) is not None:
+                name = format_param(path)
+                yield Violation(
+                    f"The following parameters are not supported with 'ui_mode: {shown}': {name}.", param=name
+                )
 
 
 @rule("create", "docs", needs=("redirect_on_completion",))

@@ -304,7 +304,23 @@ def _todays_create_params(
         if options:
             params["payment_method_options"] = options
     base.finish(params, methods, who, session_currency)
+    _drop_nested_refused(params, TODAYS_NAMES["ui_mode"].get(ui_mode or "", ui_mode))
     return params
+
+
+def _drop_nested_refused(params: dict[str, Any], ui_mode: str | None) -> None:
+    """Leave out the nested params the ui mode refuses (``rules.ui``'s tables): ``elements`` takes none of
+    ``NOT_WITH_ELEMENTS_NESTED``; only ``elements`` takes ``ONLY_WITH_ELEMENTS``."""
+    paths = ui.NOT_WITH_ELEMENTS_NESTED if ui_mode == "elements" else ui.ONLY_WITH_ELEMENTS
+    for *parents, leaf in paths:
+        parent: Any = params
+        for key in parents:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(parent, dict):
+            parent.pop(leaf, None)
+    for key in ("payment_method_options", "permissions"):
+        if params.get(key) == {}:
+            del params[key]
 
 
 def _fitted(item: dict[str, Any]) -> dict[str, Any]:
