@@ -104,6 +104,13 @@ class TestStub:
         with pytest.raises(stripe.APIError, match="stubbed answer is not JSON"):
             client.v1.balance.retrieve()
 
+    def test_a_stub_whose_answer_holds_itself_is_a_clear_500(self, fake: CheckoutFake, client: stripe.StripeClient):
+        answer: dict[str, Any] = {"object": "balance"}
+        answer["self"] = answer
+        fake.stub("GET", "/v1/balance", answer)
+        with pytest.raises(stripe.APIError, match="stubbed answer is not JSON"):
+            client.v1.balance.retrieve()
+
     def test_reset_forgets_stubs(self, fake: CheckoutFake, client: stripe.StripeClient):
         fake.stub("GET", "/v1/balance", {"object": "balance"})
         fake.reset()
