@@ -4,7 +4,8 @@ The timing benchmarks (``bench_roads.py``) judge the speed targets, but on a sha
 by a tenth from one run to the next. An instruction count does not: it is the same on every run of the same
 code, so it says whether a change made the fake do less work, whatever the machine was doing meanwhile.
 
-Each road runs in a child process under ``valgrind --tool=callgrind`` twice, with ``SMALL`` and ``LARGE``
+Each road (and ``routes.handle`` alone, given the bytes the SDK sends) runs in a child process under
+``valgrind --tool=callgrind`` twice, with ``SMALL`` and ``LARGE``
 creates (the create of ``bench_roads.PARAMS`` through ``stripe.StripeClient``, pinned to 2022-08-01, each on a
 fresh ``CheckoutFake`` every 50 as the timing benchmark does); the difference divided by the difference in
 creates is the cost of one create, start-up and imports cancelled out. Instructions are not time (the fake
@@ -20,6 +21,7 @@ Needs ``valgrind`` on the PATH; without it, says so and exits 0. Writes ``bench/
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import shutil
@@ -31,6 +33,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROADS = ("floor", "stripe_client")
+#: Not a road: ``routes.handle`` alone, given the bytes the SDK sends for the create (what the fake itself costs).
+HANDLE = "handle"
 _TOTALS = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
 
 
@@ -39,6 +43,9 @@ def child(road: str, creates: int) -> None:
     sys.path.insert(0, str(HERE))
     import bench_roads as roads
 
+    if road == HANDLE:
+        handle_only(roads, creates)
+        return
     canned = roads.Canned()
     default_client = roads.sdk_client()
     done = 0
@@ -52,6 +59,34 @@ def child(road: str, creates: int) -> None:
                 assert session.amount_total == roads.PARAMS_AMOUNT_TOTAL
         done += batch
         seed += 1
+
+
+def handle_only(roads: Any, creates: int) -> None:
+    """``creates`` creates straight into ``routes.handle``: the request the SDK sends, each with its own key."""
+    import stripe
+
+    from pytest_checkout.fake import CheckoutFake
+    from pytest_checkout.fake.routes import handle
+
+    sent: dict[str, Any] = {}
+
+    class Capture(stripe.HTTPClient):
+        name = "bench-capture"
+
+        def request(self, method: str, url: str, headers: Any, post_data: Any = None, *, _usage: Any = None) -> Any:
+            sent.update(method=method, url=url, headers=dict(headers), body=post_data)
+            raise stripe.APIConnectionError("captured", should_retry=False)
+
+    with contextlib.suppress(stripe.APIConnectionError):
+        roads.sdk_client(Capture()).v1.checkout.sessions.create(params=roads.PARAMS)
+    headers = dict(sent["headers"])
+    done = 0
+    while done < creates:
+        fake = CheckoutFake(seed=done, now=roads.NOW)
+        for _ in range(min(50, creates - done)):
+            headers["Idempotency-Key"] = f"bench-{done}"
+            assert handle(fake, "POST", sent["url"], headers, sent["body"]).status == 200
+            done += 1
 
 
 def count(road: str, creates: int, folder: Path) -> int:
@@ -94,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="bench-instructions-"))
     per_create: dict[str, float] = {}
     totals: dict[str, dict[int, int]] = {}
-    for road in ROADS:
+    for road in (*ROADS, HANDLE):
         totals[road] = {n: count(road, n, folder) for n in (small, large)}
         per_create[road] = (totals[road][large] - totals[road][small]) / (large - small)
         print(f"{road:>14}: {per_create[road] / 1e6:6.3f} M instructions per create", flush=True)

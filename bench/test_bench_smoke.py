@@ -153,5 +153,5 @@ def test_script_loaded_by_path_finds_benchlib(script: str, tmp_path: Path) -> No
 
 def test_instructions_child_runs_each_road_without_valgrind() -> None:
     # What bench_instructions.py runs under valgrind (the count itself needs valgrind and minutes: not here).
-    for road in ("floor", "stripe_client"):
+    for road in ("floor", "stripe_client", "handle"):
         run(str(HERE / "bench_instructions.py"), "--child", road, "3", timeout=120)
