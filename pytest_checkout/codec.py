@@ -221,24 +221,41 @@ def _bad_name(key: str) -> InvalidRequestError:
     return InvalidRequestError(f"Invalid parameter name: {shown}", param=key or None)
 
 
-def _split_key(key: str) -> list[str]:
-    """``a[b][0][]`` -> ``["a", "b", "0", ""]``; an empty part means "append" (``a[]``)."""
+def _split_key(key: str) -> tuple[str, ...]:
+    """``a[b][0][]`` -> ``("a", "b", "0", "")``; an empty part means "append" (``a[]``).
+
+    Kept per name (a bounded table): an application sends the same few dozen names on every request.
+    """
+    found = _SPLIT.get(key)
+    if found is None:
+        found = _split_new(key)
+        if len(_SPLIT) >= _SPLIT_LIMIT:
+            _SPLIT.clear()
+        _SPLIT[key] = found
+    return found
+
+
+def _split_new(key: str) -> tuple[str, ...]:
     opening = key.find("[")
     if opening < 0:
         if not key or "]" in key:
             raise _bad_name(key)
-        return [key]
+        return (key,)
     if opening == 0 or key[-1] != "]" or "]" in key[:opening]:
         raise _bad_name(key)
     parts = key[opening + 1 : -1].split("][")
     for part in parts:
         if "[" in part or "]" in part:
             raise _bad_name(key)
-    parts.insert(0, key[:opening])
-    return parts
+    return (key[:opening], *parts)
 
 
-def _has_path(branch: _Branch, parts: list[str], start: int) -> bool:
+# Names already split; malformed ones raise and are never kept.
+_SPLIT: dict[str, tuple[str, ...]] = {}
+_SPLIT_LIMIT = 4096
+
+
+def _has_path(branch: _Branch, parts: tuple[str, ...], start: int) -> bool:
     node: _Raw = branch
     for index in range(start, len(parts)):
         part = parts[index]
@@ -251,7 +268,7 @@ def _has_path(branch: _Branch, parts: list[str], start: int) -> bool:
     return True
 
 
-def _append_target(node: _Branch, parts: list[str], start: int) -> _Branch:
+def _append_target(node: _Branch, parts: tuple[str, ...], start: int) -> _Branch:
     # ``a[][b]=1&a[][c]=2`` gives one item {b, c}, and a repeated ``a[][b]`` starts the next item: the rule of
     # Rack, on which Stripe's Ruby API is presumed to parse its params (a guess; not seen live).
     if node.appended:
@@ -348,13 +365,23 @@ def _plain(raw: _Raw, path: Path) -> Any:
     return {name: _plain(child, (*path, name)) for name, child in _named_items(raw, path).items()}
 
 
-def _decode_string(raw: _Raw, node: Node, path: Path) -> Any:
+# The decoders are compiled: each schema node gets a function that knows its children's decoders (made the first
+# time a request has the child), so a request pays for its own values only, not for finding how to read them.
+#: Reads one raw value (a form value or a branch of them) at ``path`` into the node's shape.
+Decoder: TypeAlias = Callable[[_Raw, Path], Any]
+
+
+def _decode_text(raw: _Raw, path: Path) -> Any:
     # A hash or list where a string belongs is passed on as decoded: validation reports it in its own words
     # (for metadata, "Invalid value type: ... must be a string").
     return raw if isinstance(raw, str) else _plain(raw, path)
 
 
-def _decode_integer(raw: _Raw, node: Node, path: Path) -> Any:
+def _compile_string(node: Node) -> Decoder:
+    return _decode_text
+
+
+def _decode_integer(raw: _Raw, path: Path) -> Any:
     if not isinstance(raw, str):
         return _plain(raw, path)
     if raw == "":
@@ -368,6 +395,10 @@ def _decode_integer(raw: _Raw, node: Node, path: Path) -> Any:
     raise _invalid(f"Invalid integer: {raw}", path, CODE_INVALID_INTEGER)
 
 
+def _compile_integer(node: Node) -> Decoder:
+    return _decode_integer
+
+
 def _is_integer_text(text: str) -> bool:
     # int() would also take " 1", "1_000", "+1" and non-ASCII digits; Stripe's wire format is plain decimal.
     digits = text[1:] if text[0] == "-" else text
@@ -379,7 +410,7 @@ def _is_integer_text(text: str) -> bool:
 _DECIMAL_TEXT = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
-def _decode_number(raw: _Raw, node: Node, path: Path) -> Any:
+def _decode_number(raw: _Raw, path: Path) -> Any:
     if not isinstance(raw, str):
         return _plain(raw, path)
     if raw == "":
@@ -397,7 +428,11 @@ def _decode_number(raw: _Raw, node: Node, path: Path) -> Any:
     raise _invalid(f"Invalid decimal: {raw}", path, CODE_INVALID_DECIMAL)
 
 
-def _decode_boolean(raw: _Raw, node: Node, path: Path) -> Any:
+def _compile_number(node: Node) -> Decoder:
+    return _decode_number
+
+
+def _decode_boolean(raw: _Raw, path: Path) -> Any:
     if not isinstance(raw, str):
         return _plain(raw, path)
     if raw == "true":
@@ -411,41 +446,74 @@ def _decode_boolean(raw: _Raw, node: Node, path: Path) -> Any:
     raise _invalid(f"Invalid boolean: {raw}", path, CODE_INVALID_BOOLEAN)
 
 
-def _decode_object(raw: _Raw, node: Node, path: Path) -> Any:
+def _compile_boolean(node: Node) -> Decoder:
+    return _decode_boolean
+
+
+def _compile_object(node: Node) -> Decoder:
     assert isinstance(node, Object)
-    if isinstance(raw, str):
-        if raw == "":
-            return raw
-        # Guess: "Invalid hash" by analogy with the "Invalid array" seen live.
-        raise _invalid("Invalid hash", path)
     properties = node.properties
-    decoded: dict[str, Any] = {}
-    for name, child in _named_items(raw, path).items():
-        schema = properties.get(name)
-        child_path = (*path, name)
-        decoded[name] = _plain(child, child_path) if schema is None else _decode(child, schema, child_path)
-    return decoded
+    children: dict[str, Decoder] = {}
+
+    def decode_object(raw: _Raw, path: Path) -> Any:
+        if isinstance(raw, str):
+            if raw == "":
+                return raw
+            # Guess: "Invalid hash" by analogy with the "Invalid array" seen live.
+            raise _invalid("Invalid hash", path)
+        decoded: dict[str, Any] = {}
+        for name, child in _named_items(raw, path).items():
+            decoder = children.get(name)
+            if decoder is None:
+                schema = properties.get(name)
+                if schema is None:  # not kept: a client may send any number of unknown names
+                    decoded[name] = _plain(child, (*path, name))
+                    continue
+                decoder = children[name] = _compiled(schema)
+            # Most values are strings where the schema has a string: taken as they are, without a call.
+            decoded[name] = (
+                child if decoder is _decode_text and isinstance(child, str) else decoder(child, (*path, name))
+            )
+        return decoded
+
+    return decode_object
 
 
-def _decode_map(raw: _Raw, node: Node, path: Path) -> Any:
+def _compile_map(node: Node) -> Decoder:
     assert isinstance(node, Map)
-    if isinstance(raw, str):
-        if raw == "":
-            return raw
-        raise _invalid("Invalid hash", path)  # guess, as for an object
-    values = node.values
-    return {name: _decode(child, values, (*path, name)) for name, child in _named_items(raw, path).items()}
+    schema = node.values
+    values: list[Decoder] = []  # made at the first value
+
+    def decode_map(raw: _Raw, path: Path) -> Any:
+        if isinstance(raw, str):
+            if raw == "":
+                return raw
+            raise _invalid("Invalid hash", path)  # guess, as for an object
+        if not values:
+            values.append(_compiled(schema))
+        decoder = values[0]
+        return {name: decoder(child, (*path, name)) for name, child in _named_items(raw, path).items()}
+
+    return decode_map
 
 
-def _decode_array(raw: _Raw, node: Node, path: Path) -> Any:
+def _compile_array(node: Node) -> Decoder:
     assert isinstance(node, Array)
-    if isinstance(raw, str):
-        if raw == "":
-            return raw
-        # Seen live: "payment_method_types=card" is 400 "Invalid array", without a code.
-        raise _invalid("Invalid array", path)
-    items = node.items
-    return [_decode(child, items, (*path, index)) for index, child in enumerate(_list_items(raw, path))]
+    schema = node.items
+    items: list[Decoder] = []  # made at the first item
+
+    def decode_array(raw: _Raw, path: Path) -> Any:
+        if isinstance(raw, str):
+            if raw == "":
+                return raw
+            # Seen live: "payment_method_types=card" is 400 "Invalid array", without a code.
+            raise _invalid("Invalid array", path)
+        if not items:
+            items.append(_compiled(schema))
+        decoder = items[0]
+        return [decoder(child, (*path, index)) for index, child in enumerate(_list_items(raw, path))]
+
+    return decode_array
 
 
 _SCALAR_KINDS: tuple[type[Node], ...] = (String, Integer, Number, Boolean, Expandable)
@@ -457,59 +525,75 @@ def _is_scalar_schema(node: Node) -> bool:
     return isinstance(node, _SCALAR_KINDS)
 
 
-def _decode_any_of(raw: _Raw, node: Node, path: Path) -> Any:
+def _compile_any_of(node: Node) -> Decoder:
     assert isinstance(node, AnyOf)
-    first_error: InvalidRequestError | None = None
-    for option in node.options:
-        # A scalar option would take a hash or list as it is; skipping it lets a later object or array option
-        # give the value its shape.
-        if not isinstance(raw, str) and _is_scalar_schema(option):
-            continue
-        try:
-            return _decode(raw, option, path)
-        except InvalidRequestError as error:
-            if first_error is None:
-                first_error = error
-    if first_error is not None:
-        raise first_error
-    return _plain(raw, path)
+    # (whether the option is a scalar, its decoder): a scalar option would take a hash or list as it is;
+    # skipping it lets a later object or array option give the value its shape.
+    options = [(_is_scalar_schema(option), _compiled(option)) for option in node.options]
+
+    def decode_any_of(raw: _Raw, path: Path) -> Any:
+        first_error: InvalidRequestError | None = None
+        branch = not isinstance(raw, str)
+        for scalar, decoder in options:
+            if branch and scalar:
+                continue
+            try:
+                return decoder(raw, path)
+            except InvalidRequestError as error:
+                if first_error is None:
+                    first_error = error
+        if first_error is not None:
+            raise first_error
+        return _plain(raw, path)
+
+    return decode_any_of
 
 
-def _decode_removed(raw: _Raw, node: Node, path: Path) -> Any:
+def _compile_removed(node: Node) -> Decoder:
     assert isinstance(node, Removed)
     # Decoded as it used to be, so validation can tell the client it was removed rather than mistyped.
-    return _decode(raw, node.was, path)
+    return _compiled(node.was)
 
 
-_Decoder: TypeAlias = Callable[[_Raw, Node, Path], Any]
-
-#: One decoder per node kind; a test asserts these keys are exactly ``NODE_KINDS``.
-_DECODERS: dict[type[Node], _Decoder] = {
-    String: _decode_string,
-    Integer: _decode_integer,
-    Number: _decode_number,
-    Boolean: _decode_boolean,
-    Object: _decode_object,
-    Map: _decode_map,
-    Array: _decode_array,
-    AnyOf: _decode_any_of,
-    Expandable: _decode_string,  # in a request, an id
-    Removed: _decode_removed,
+#: How each node kind is compiled (an ``Expandable`` in a request is an id); a test asserts these keys are
+#: exactly ``NODE_KINDS``.
+_DECODERS: dict[type[Node], Callable[[Node], Decoder]] = {
+    String: _compile_string,
+    Integer: _compile_integer,
+    Number: _compile_number,
+    Boolean: _compile_boolean,
+    Object: _compile_object,
+    Map: _compile_map,
+    Array: _compile_array,
+    AnyOf: _compile_any_of,
+    Expandable: _compile_string,
+    Removed: _compile_removed,
 }
 
+# Each node's decoder, by the node's id (holding the node, so the id is not reused while the entry lives).
+_COMPILED: dict[int, tuple[Node, Decoder]] = {}
 
-def _decoder_for(node: Node) -> _Decoder:
-    decoder = _DECODERS.get(type(node))
-    if decoder is not None:
-        return decoder
+
+def _compiled(node: Node) -> Decoder:
+    found = _COMPILED.get(id(node))
+    if found is None or found[0] is not node:
+        if len(_COMPILED) >= _COMPILED_LIMIT:  # nodes made on the fly: the table starts again
+            _COMPILED.clear()
+        found = _COMPILED[id(node)] = (node, _compiler_for(node)(node))
+    return found[1]
+
+
+_COMPILED_LIMIT = 20_000
+
+
+def _compiler_for(node: Node) -> Callable[[Node], Decoder]:
+    compiler = _DECODERS.get(type(node))
+    if compiler is not None:
+        return compiler
     for kind, candidate in _DECODERS.items():  # a subclass of a node kind
         if isinstance(node, kind):
             return candidate
     raise TypeError(f"no decoder for schema node {type(node).__name__}")
-
-
-def _decode(raw: _Raw, node: Node, path: Path) -> Any:
-    return _decoder_for(node)(raw, node, path)
 
 
 def decode(pairs: Iterable[tuple[str, str]], schema: Node | None = None) -> dict[str, Any]:
@@ -531,5 +615,5 @@ def decode(pairs: Iterable[tuple[str, str]], schema: Node | None = None) -> dict
         return {name: _plain(child, (name,)) for name, child in root.named.items()}
     if not isinstance(schema, (Object, Map)):
         raise TypeError(f"decode needs an Object or Map schema for the whole params, not {type(schema).__name__}")
-    decoded: dict[str, Any] = _decode(root, schema, ())
+    decoded: dict[str, Any] = _compiled(schema)(root, ())
     return decoded
