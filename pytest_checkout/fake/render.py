@@ -8,6 +8,7 @@ edge (``routes``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from pytest_checkout import versions
@@ -115,21 +116,39 @@ def _projector(node: nodes.Node, stored: nodes.Node | None) -> Projector | None:
         no_null = frozenset(k for k, child in node.properties.items() if k not in present and not child.nullable)
         always = [(key, child) for key, child in node.properties.items() if key in present]
 
+        # Per order of the value's keys (a stored session always has one), what projecting it takes: the keys
+        # kept, read in one C call, and which of them have nested projections, lose a null or are filled in.
+        plans: dict[tuple[str, ...], _Plan] = {}
+
+        def plan_for(order: tuple[str, ...]) -> _Plan:
+            taken = tuple(k for k in order if k in keys)
+            plan = (
+                _getter(taken),
+                taken,
+                tuple((k, inner) for k, inner in nested if k in taken),
+                tuple(k for k in no_null if k in taken),
+                tuple((k, child) for k, child in always if k not in taken),
+            )
+            if len(plans) < _PLANS_LIMIT:
+                plans[order] = plan
+            return plan
+
         def project_object(value: Any) -> Any:
             if not isinstance(value, dict):
                 return value
             # In the stored order (id and object first, as Stripe answers), then the keys only this version has.
-            out = {k: v for k, v in value.items() if k in keys}
-            for key, inner in nested:
-                item = out.get(key)
+            order = tuple(value)
+            getter, taken, inner_keys, null_keys, missing = plans.get(order) or plan_for(order)
+            out = dict(zip(taken, getter(value), strict=True))
+            for key, inner in inner_keys:
+                item = out[key]
                 if item is not None:
                     out[key] = inner(item)
-            for key in no_null:
-                if key in out and out[key] is None:
+            for key in null_keys:
+                if out[key] is None:
                     del out[key]
-            for key, child in always:
-                if key not in out:
-                    out[key] = blank(child)
+            for key, child in missing:
+                out[key] = blank(child)
             return out
 
         return project_object
@@ -146,6 +165,29 @@ def _projector(node: nodes.Node, stored: nodes.Node | None) -> Projector | None:
         values = inner
         return lambda value: {k: values(v) for k, v in value.items()} if isinstance(value, dict) else value
     return None
+
+
+#: How one projector fits a value with one order of keys: (read the kept values, the kept keys, the kept keys with
+#: a nested projector, the kept keys whose null is left out, the keys to fill in blank).
+_Plan = tuple[
+    Callable[[Mapping[str, Any]], tuple[Any, ...]],
+    tuple[str, ...],
+    tuple[tuple[str, Projector], ...],
+    tuple[str, ...],
+    tuple[tuple[str, nodes.Node], ...],
+]
+#: Orders of keys each projector keeps a plan for (a stored value has one; a value built elsewhere may differ).
+_PLANS_LIMIT = 16
+
+
+def _getter(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """Reads the values of ``keys`` off a dict as a tuple, in one call (``itemgetter`` gives a bare value for one)."""
+    if len(keys) > 1:
+        return itemgetter(*keys)
+    if keys:
+        (key,) = keys
+        return lambda value: (value[key],)
+    return lambda value: ()
 
 
 def list_object(data: Sequence[Any], has_more: bool, url: str) -> dict[str, Any]:
