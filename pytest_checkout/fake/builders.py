@@ -17,7 +17,7 @@ from pytest_checkout.fake.clock import Clock
 from pytest_checkout.fake.ids import IdFactory
 from pytest_checkout.fake.models import PRICE_BLANK, SESSION_BLANK, Account
 from pytest_checkout.fake.render import list_object
-from pytest_checkout.fake.shapes import shape
+from pytest_checkout.fake.shapes import shape, shared
 from pytest_checkout.versions import CANONICAL_SESSION, DEFAULT
 
 __all__ = ["CHECKOUT_BASE_URL", "DEFAULT_ADDRESS", "DEFAULT_CUSTOMER", "Builder"]
@@ -26,6 +26,15 @@ CHECKOUT_SESSION, PRICE, RESOURCES = CANONICAL_SESSION, DEFAULT.price, DEFAULT.r
 PRODUCT = DEFAULT.components["product"]
 
 CHECKOUT_BASE_URL = "https://checkout.stripe.com/c/pay/"
+
+# The values most sessions have, made once and stored shared (shapes.shared knows them without a key).
+# Unverified: the status Stripe shows for automatic tax before the customer gives an address.
+_AUTOMATIC_TAX = {
+    False: shared({"enabled": False, "status": None}),
+    True: shared({"enabled": True, "status": "requires_location_inputs"}),
+}
+_PHONE_NUMBER_COLLECTION = {enabled: shared({"enabled": enabled}) for enabled in (False, True)}
+_NO_TOTAL_DETAILS = shared({"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0})
 
 DEFAULT_CUSTOMER = {"email": "jenny.rosen@example.com", "name": "Jenny Rosen", "phone": None}
 DEFAULT_ADDRESS = {
@@ -111,7 +120,9 @@ class Builder:
             currency = line_items[0]["currency"] if line_items else params.get("currency")
             subtotal = sum(item["amount_subtotal"] for item in line_items)
             discount = self.discount(context, params, line_items, subtotal)
-            total_details = {"amount_discount": discount, "amount_shipping": 0, "amount_tax": 0}
+            total_details = (
+                {"amount_discount": discount, "amount_shipping": 0, "amount_tax": 0} if discount else _NO_TOTAL_DETAILS
+            )
         shipping_options = [self.shipping_option(o) for o in params.get("shipping_options") or []]
         # Setup mode's setup intent exists from creation: the backend makes and stores it.
         setup_intent = None
@@ -125,11 +136,7 @@ class Builder:
             "allow_promotion_codes": params.get("allow_promotion_codes"),
             "amount_subtotal": subtotal,
             "amount_total": None if subtotal is None else subtotal - discount,
-            # Unverified: the status Stripe shows for automatic tax before the customer gives an address.
-            "automatic_tax": {
-                "enabled": automatic_tax,
-                "status": "requires_location_inputs" if automatic_tax else None,
-            },
+            "automatic_tax": _AUTOMATIC_TAX[automatic_tax],
             "billing_address_collection": params.get("billing_address_collection"),
             "cancel_url": params.get("cancel_url"),
             "client_reference_id": params.get("client_reference_id"),
@@ -155,7 +162,9 @@ class Builder:
             "payment_method_options": params.get("payment_method_options") or {},
             "payment_method_types": self.payment_method_types(params, currency),
             "payment_status": "no_payment_required" if mode == "setup" else "unpaid",
-            "phone_number_collection": {"enabled": bool((params.get("phone_number_collection") or {}).get("enabled"))},
+            "phone_number_collection": _PHONE_NUMBER_COLLECTION[
+                bool((params.get("phone_number_collection") or {}).get("enabled"))
+            ],
             "recovered_from": None,
             "setup_intent": setup_intent,
             "shipping_address_collection": params.get("shipping_address_collection"),

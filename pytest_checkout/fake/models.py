@@ -28,6 +28,7 @@ CHECKOUT_SESSION, ITEM, PRICE = CANONICAL_SESSION, CANONICAL_ITEM, DEFAULT.price
 _SESSION = Packer(["id", "object", *sorted(set(CHECKOUT_SESSION.properties) - {"id", "object", "line_items"})])
 _ITEM = Packer(present_keys(ITEM))
 _PRICE = Packer(present_keys(PRICE))
+_PRICE_KEYS = frozenset(_PRICE.keys)
 #: Fields whose values repeat from one session (or price) to the next: stored once and shared (shapes.shared).
 _SHARED_FIELDS = frozenset(
     {
@@ -112,7 +113,7 @@ class StoredSession:
         packed = []
         for item in items:
             price = item["price"]
-            if set(price) == set(_PRICE.keys):
+            if price.keys() == _PRICE_KEYS:
                 price = _PRICE.pack(price, share=_SHARED_PRICE_FIELDS)
             packed.append(_ITEM.pack({**item, "price": price}, share=_SHARED_ITEM_FIELDS))
         self._items = tuple(packed)

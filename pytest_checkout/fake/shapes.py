@@ -104,7 +104,9 @@ class Packer:
             positions = self._shared_positions[share] = tuple(i for i, key in enumerate(self.keys) if key in share)
         out = list(values)
         for i in positions:
-            out[i] = shared(out[i])
+            item = out[i]
+            if item is not None:
+                out[i] = shared(item)
         return tuple(out)
 
     def unpack(self, packed: tuple[Any, ...]) -> dict[str, Any]:
@@ -117,6 +119,9 @@ class Packer:
 
 
 _SHARED: dict[str, Any] = {}
+# The ids of the objects in _SHARED (kept alive there, so an id here is always theirs): a value that is one of
+# them already (a builder's constant, a stored value packed again) is recognised without its repr.
+_SHARED_IDS: set[int] = set()
 _SHARED_LIMIT = 200
 
 
@@ -129,6 +134,10 @@ def shared(value: Any) -> Any:
     if kind is str:
         return sys.intern(value) if len(value) <= _SHARED_LIMIT * 25 else value
     if kind is dict or kind is list:
+        if id(value) in _SHARED_IDS:
+            return value
+        if not value:
+            return _EMPTY_DICT if kind is dict else _EMPTY_LIST
         # repr is a cheaper key than JSON; dicts equal but ordered differently just are not shared.
         key = repr(value)
         if len(key) <= _SHARED_LIMIT:
@@ -137,5 +146,13 @@ def shared(value: Any) -> Any:
                 if len(_SHARED) > 10_000:
                     return value
                 _SHARED[key] = found = value
+                _SHARED_IDS.add(id(value))
             return found
     return value
+
+
+# The empty hash and list of every stored value: the commonest values of all, shared without a key.
+_EMPTY_DICT: dict[str, Any] = {}
+_EMPTY_LIST: list[Any] = []
+_SHARED.update({"{}": _EMPTY_DICT, "[]": _EMPTY_LIST})
+_SHARED_IDS.update((id(_EMPTY_DICT), id(_EMPTY_LIST)))
