@@ -7,7 +7,6 @@ requests as they arrived. The backend never reads either; ``routes.handle`` writ
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -243,22 +242,23 @@ class RequestLog(Sequence[RecordedRequest]):
         return repr(self._snapshot())
 
 
-def fingerprint(method: str, path: str, pairs: Sequence[tuple[str, str]]) -> bytes:
+def fingerprint(method: str, path: str, pairs: Sequence[tuple[str, str]]) -> int:
     """What an idempotency key is bound to: the endpoint and the form fields, whatever order they came in.
 
     The fields as the client sent them (name, value), sorted by name only: fields in another order are the
     same request, while the values of a repeated name (``expand[]=a&expand[]=b``) keep their order, as a
-    list's items do. A digest, not the fields themselves: every POST of the SDK carries a key, and the records
-    must stay small. Unverified: whether Stripe also counts two spellings of one value (``5``, ``05``) or of
-    one list (``a[0]=``, ``a[]=``) as the same request is not known; here they differ.
+    list's items do. Python's 64-bit hash of them, not the fields themselves: every POST of the SDK carries a
+    key, and the records must stay small and quick to make. Two different requests under one key share a hash
+    by chance about once in 2**64 (the store lives in one process, so the hash's per-process seed does not
+    matter). Unverified: whether Stripe also counts two spellings of one value (``5``, ``05``) or of one list
+    (``a[0]=``, ``a[]=``) as the same request is not known; here they differ.
     """
-    canonical = repr((method, path, sorted(pairs, key=itemgetter(0))))
-    return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return hash((method, path, tuple(sorted(pairs, key=itemgetter(0)))))
 
 
 @dataclass(slots=True)  # one per POST the SDK sends (each carries a key): no instance dict
 class _Record:
-    fingerprint: bytes
+    fingerprint: int
     created: int
     status: int = 0
     # The first answer's body, as sent (kept whole: compressing it cost more time than the memory was worth).
@@ -296,7 +296,7 @@ class IdempotencyStore:
         self,
         account: str,
         key: str,
-        fingerprint: bytes,
+        fingerprint: int,
         now: int,
         request_id: str,
         answer: Callable[[], tuple[int, bytes]],
