@@ -13,7 +13,6 @@ from pytest_checkout.rules.registry import (
     _dig,
     _given,
     _integer_bounds,
-    _line_items,
     _mode,
     _one_of,
     _payment_method_types,
@@ -88,7 +87,7 @@ def setup_needs_currency_without_methods(params: Mapping[str, Any], context: Rul
 @rule("create", "seen", needs=LINE_ITEMS)
 def line_item_quantity(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """Each line item needs a ``quantity`` of at least 1."""
-    for index, item in _line_items(params):
+    for index, item in context.line_items(params):
         if item.get("quantity") is None:
             yield Violation(
                 f"Quantity is required. Add `quantity` to `line_items[{index}]`", param=f"line_items[{index}]"
@@ -100,7 +99,7 @@ def line_item_quantity(params: Mapping[str, Any], context: RuleContext) -> Itera
 @rule("create", "docs", needs=LINE_ITEMS)
 def line_item_price_or_price_data(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """Exactly one of ``price`` / ``price_data`` per line item (both: wording a guess; neither: seen)."""
-    for index, item in _line_items(params):
+    for index, item in context.line_items(params):
         has_price, has_data = _given(item, "price"), _given(item, "price_data")
         if has_price and has_data:
             yield Violation(_one_of("price", "price_data"), param=f"line_items[{index}]")
@@ -117,15 +116,15 @@ def line_item_price_exists(params: Mapping[str, Any], context: RuleContext) -> I
     optional item's too (today's API; its message assumed to be the line item's)."""
     if context.prices is None:
         return
-    for key, index, item in _all_items(params):
+    for key, index, item in _all_items(params, context):
         price = item.get("price")
         if isinstance(price, str) and price and price not in context.prices:
             yield Violation(f"No such price: '{price}'", param=f"{key}[{index}][price]", code="resource_missing")
 
 
-def _all_items(params: Mapping[str, Any]) -> Iterator[tuple[str, int, Mapping[str, Any]]]:
+def _all_items(params: Mapping[str, Any], context: RuleContext) -> Iterator[tuple[str, int, Mapping[str, Any]]]:
     """The line items, then today's optional items: (param, index, item)."""
-    for index, item in _line_items(params):
+    for index, item in context.line_items(params):
         yield "line_items", index, item
     optional = params.get("optional_items")
     if isinstance(optional, list):
@@ -140,7 +139,7 @@ def price_data_product_and_amount(params: Mapping[str, Any], context: RuleContex
 
     Wording of every message here is a guess, built on Stripe's patterns for the same kind of mistake.
     """
-    for index, item in _line_items(params):
+    for index, item in context.line_items(params):
         data = item.get("price_data")
         if not isinstance(data, MAPPINGS):
             continue
@@ -180,7 +179,7 @@ def _check_decimal(text: str, param: str) -> Iterator[Violation]:
 def recurring_prices_per_mode(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """payment mode takes no recurring price; subscription mode needs at least one (both seen)."""
     mode = _mode(params)
-    facts = [(i, _price_facts(item, context)) for i, item in _line_items(params)]
+    facts = [(i, _price_facts(item, context)) for i, item in context.line_items(params)]
     known = [(i, f) for i, f in facts if f is not None and f.recurring is not None]
     if mode == "payment":
         for index, f in known:
@@ -204,7 +203,7 @@ def subscription_item_counts(params: Mapping[str, Any], context: RuleContext) ->
     (docs; wording a guess)."""
     if _mode(params) != "subscription":
         return
-    facts = [_price_facts(item, context) for _, _, item in _all_items(params)]
+    facts = [_price_facts(item, context) for _, _, item in _all_items(params, context)]
     recurring = sum(1 for f in facts if f is not None and f.recurring)
     one_time = sum(1 for f in facts if f is not None and f.recurring is False)
     for count, kind in ((recurring, "recurring"), (one_time, "one-time")):
@@ -220,7 +219,7 @@ def subscription_item_counts(params: Mapping[str, Any], context: RuleContext) ->
 def line_items_share_currency(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """All line items share one currency (docs; wording a guess)."""
     currencies: dict[str, int] = {}
-    for index, item in _line_items(params):
+    for index, item in context.line_items(params):
         facts = _price_facts(item, context)
         if facts is not None and facts.currency is not None:
             currencies.setdefault(facts.currency, index)
@@ -239,7 +238,7 @@ def items_with_optional_items_per_payment(params: Mapping[str, Any], context: Ru
     """payment mode: at most 100 line items and optional items together (the SDK's docs; wording a guess)."""
     if _mode(params) != "payment":
         return
-    count = sum(1 for _ in _all_items(params))
+    count = sum(1 for _ in _all_items(params, context))
     limit = ARRAY_LIMITS["line_items"]
     if count > limit:
         yield Violation(
@@ -253,7 +252,7 @@ def items_with_optional_items_per_payment(params: Mapping[str, Any], context: Ru
 def adjustable_quantity_bounds(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``adjustable_quantity``: minimum >= 0, maximum <= 999999, minimum <= maximum (wording of the last a guess);
     of a line item and of an optional item alike (the SDK documents the same bounds for both)."""
-    for key, index, item in _all_items(params):
+    for key, index, item in _all_items(params, context):
         adjustable = item.get("adjustable_quantity")
         if not isinstance(adjustable, MAPPINGS):
             continue
@@ -473,12 +472,14 @@ _METADATA_PATHS = (
 )
 
 
-def _metadata_maps(params: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+def _metadata_maps(params: Mapping[str, Any], context: RuleContext) -> Iterator[tuple[str, Mapping[str, Any]]]:
     for keys in _METADATA_PATHS:
+        if params.get(keys[0]) is None:  # most requests give none of these
+            continue
         value = _dig(params, *keys)
         if isinstance(value, MAPPINGS):
             yield format_param(keys), value
-    for index, item in _line_items(params):
+    for index, item in context.line_items(params):
         value = _dig(item, "price_data", "product_data", "metadata")
         if isinstance(value, MAPPINGS):
             yield f"line_items[{index}][price_data][product_data][metadata]", value
@@ -523,7 +524,7 @@ def metadata_limits(params: Mapping[str, Any], context: RuleContext) -> Iterator
 
     Key count, value length and value type: seen. Key length and brackets: wording a guess.
     """
-    for where, metadata in _metadata_maps(params):
+    for where, metadata in _metadata_maps(params, context):
         if len(metadata) > METADATA_LIMITS["keys"]:
             yield Violation(
                 f"Metadata can have up to {METADATA_LIMITS['keys']} keys, but you've set {len(metadata)}. Email "

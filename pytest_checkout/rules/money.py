@@ -15,7 +15,6 @@ from pytest_checkout.rules.registry import (
     Violation,
     _dig,
     _integer_bounds,
-    _line_items,
     _mode,
     _payment_method_types,
     _price_facts,
@@ -36,9 +35,9 @@ from pytest_checkout.rules.tables import (
 )
 
 
-def _currencies(params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+def _currencies(params: Mapping[str, Any], context: RuleContext) -> Iterator[tuple[str, str]]:
     """Every currency a create request names, with its param: line items, ``currency``, shipping rates."""
-    for index, item in _line_items(params):
+    for index, item in context.line_items(params):
         currency = _dig(item, "price_data", "currency")
         if isinstance(currency, str) and currency:
             yield f"line_items[{index}][price_data][currency]", currency
@@ -59,7 +58,7 @@ def currency_supported(params: Mapping[str, Any], context: RuleContext) -> Itera
     Seen: the account's refusal (``tnd`` for a US account: no param, no code) and, for a payment intent, the
     unknown currency with ``param`` ``currency``; that the session names the line item's param is a guess.
     """
-    for param, given in _currencies(params):
+    for param, given in _currencies(params, context):
         currency = given.lower()
         if currency not in STRIPE_CURRENCIES:
             yield Violation(
@@ -82,9 +81,9 @@ def amounts_within_maximum(params: Mapping[str, Any], context: RuleContext) -> I
 
     Wording a guess: the unit amount's follows Stripe's integer bounds; the totals' its minimum-total message.
     """
-    total = Decimal(0)
+    total: int | Decimal = 0
     currency = None
-    for index, item in _line_items(params):
+    for index, item in context.line_items(params):
         data = item.get("price_data")
         amount = data.get("unit_amount") if isinstance(data, MAPPINGS) else None
         if isinstance(amount, int) and not isinstance(amount, bool) and amount > MAXIMUM_AMOUNT:
@@ -236,8 +235,8 @@ def minimum_total(params: Mapping[str, Any], context: RuleContext) -> Iterator[V
     """payment mode: the total must reach the currency's minimum charge (seen for usd)."""
     if _mode(params) != "payment":
         return
-    items = _line_items(params)
-    total = Decimal(0)
+    items = context.line_items(params)
+    total: int | Decimal = 0
     currency = None
     for _, item in items:
         facts = _price_facts(item, context)

@@ -63,7 +63,7 @@ class Violation:
     rule: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class RuleContext:
     """What some rules need beyond the params.
 
@@ -88,9 +88,11 @@ class RuleContext:
     #: ``has(gate)``. None: the default version's rules.
     version: Any = None
     clock: Callable[[], float] = field(default=time.time, repr=False)
-    # What the rules work out about one object (a line item's price, the line items of params), kept for the
-    # other rules of the same run. Keyed by id() and holding the object, so an id is never reused meanwhile.
+    # What the rules work out about one object (a line item's price), kept for the other rules of the same run
+    # (run_rules starts it afresh). Keyed by id() and holding the object, so an id is never reused meanwhile.
     _memo: dict[tuple[str, int], tuple[Any, Any]] = field(default_factory=dict, repr=False, compare=False)
+    # The line items of the params of the run, and those params (run_rules starts it afresh too).
+    _items: tuple[Any, list[tuple[int, Mapping[str, Any]]]] | None = field(default=None, repr=False, compare=False)
 
     def remember(self, kind: str, of: Any, compute: Callable[[Any], Any]) -> Any:
         """``compute(of)``, worked out once per object and kind for as long as this context lives."""
@@ -101,6 +103,20 @@ class RuleContext:
         value = compute(of)
         self._memo[key] = (of, value)
         return value
+
+    def line_items(self, params: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
+        """``(index, item)`` of each line item of ``params`` that is a hash, worked out once per run."""
+        found = self._items
+        if found is not None and found[0] is params:
+            return found[1]
+        items = _line_items(params)
+        self._items = (params, items)
+        return items
+
+    def forget(self) -> None:
+        """Start a new run: what was worked out about the params of the last one may no longer hold."""
+        self._memo.clear()
+        self._items = None
 
     def created(self) -> int:
         return int(self.now if self.now is not None else self.clock())
@@ -172,6 +188,7 @@ def run_rules(
 
     ``tolerate_errors``: the params are known to be malformed; a rule that trips over them is skipped.
     """
+    context.forget()
     for registered in _selected(operation, context.version, params):
         try:
             found = list(registered.check(params, context))
@@ -242,7 +259,7 @@ def _given(params: Mapping[str, Any], key: str) -> bool:
 def _dig(params: Mapping[str, Any], *keys: str) -> Any:
     value: Any = params
     for key in keys:
-        if not isinstance(value, MAPPINGS):
+        if value is None or not isinstance(value, MAPPINGS):
             return None
         value = value.get(key)
     return value
@@ -257,16 +274,24 @@ def _payment_method_types(params: Mapping[str, Any]) -> list[str]:
     return [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _PriceFacts:
     currency: str | None
-    unit_amount: Decimal | None
+    #: An int for an amount in whole units (the common case: exact and cheap), a Decimal for a decimal one.
+    unit_amount: int | Decimal | None
     recurring: bool | None
 
 
 def _price_facts(item: Mapping[str, Any], context: RuleContext) -> _PriceFacts | None:
     """Currency, amount and recurrence of a line item's price, where they can be known (once per run)."""
-    facts: _PriceFacts | None = context.remember("price", item, lambda i: _work_out_price_facts(i, context))
+    memo = context._memo
+    key = ("price", id(item))
+    found = memo.get(key)
+    if found is not None and found[0] is item:
+        facts: _PriceFacts | None = found[1]
+        return facts
+    facts = _work_out_price_facts(item, context)
+    memo[key] = (item, facts)
     return facts
 
 
@@ -277,9 +302,10 @@ price_facts = _price_facts
 def _work_out_price_facts(item: Mapping[str, Any], context: RuleContext) -> _PriceFacts | None:
     data = item.get("price_data")
     if isinstance(data, MAPPINGS):
-        amount: Decimal | None = None
-        if isinstance(data.get("unit_amount"), int):
-            amount = Decimal(data["unit_amount"])
+        amount: int | Decimal | None = None
+        unit_amount = data.get("unit_amount")
+        if isinstance(unit_amount, int) and not isinstance(unit_amount, bool):
+            amount = unit_amount
         elif isinstance(data.get("unit_amount_decimal"), str):
             try:
                 amount = Decimal(data["unit_amount_decimal"])
@@ -300,14 +326,14 @@ def _work_out_price_facts(item: Mapping[str, Any], context: RuleContext) -> _Pri
         currency = price.get("currency")
         return _PriceFacts(
             currency.lower() if isinstance(currency, str) else None,
-            Decimal(unit) if unit is not None else None,
+            unit if unit is None or isinstance(unit, int) else Decimal(unit),
             price.get("recurring") is not None or price.get("type") == "recurring",
         )
     return None
 
 
 def _session_currency(params: Mapping[str, Any], context: RuleContext) -> str | None:
-    for _, item in _line_items(params):
+    for _, item in context.line_items(params):
         facts = _price_facts(item, context)
         if facts is not None and facts.currency is not None:
             return facts.currency

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pytest_checkout.rules import create
-from pytest_checkout.rules.registry import RuleContext, Violation, _given, _integer_bounds, _line_items, rule
+from pytest_checkout.rules.registry import RuleContext, Violation, _given, _integer_bounds, rule
 
 #: What the rules about the update's line items need.
 LINE_ITEMS = ("line_items",)
@@ -23,7 +23,7 @@ LINE_ITEMS = ("line_items",)
 def new_line_item_needs_price_and_quantity(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """A new line item (no ``id``) needs one of ``price`` / ``price_data`` and a ``quantity`` (the SDK's docs);
     the messages are the create endpoint's (seen there; assumed the same here)."""
-    for index, item in _line_items(params):
+    for index, item in context.line_items(params):
         if _given(item, "id"):
             continue
         if not _given(item, "price") and not _given(item, "price_data"):
@@ -41,7 +41,7 @@ def new_line_item_needs_price_and_quantity(params: Mapping[str, Any], context: R
 def kept_line_item_keeps_its_price(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """An entry that names a line item by ``id`` changes its quantity, bounds or metadata, not its price: the SDK
     documents ``price``/``price_data`` for new line items only. Unverified: Stripe's answer and wording."""
-    for index, item in _line_items(params):
+    for index, item in context.line_items(params):
         if not _given(item, "id"):
             continue
         for key in ("price", "price_data"):
@@ -56,7 +56,7 @@ def kept_line_item_keeps_its_price(params: Mapping[str, Any], context: RuleConte
 @rule("update", "seen", needs=LINE_ITEMS)
 def line_item_quantity_at_least_one(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """A quantity given is at least 1 (the create endpoint's bound, seen there)."""
-    for index, item in _line_items(params):
+    for index, item in context.line_items(params):
         yield from _integer_bounds(item.get("quantity"), 1, None, f"line_items[{index}][quantity]")
 
 
