@@ -8,7 +8,6 @@ edge (``routes``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from operator import itemgetter
 from typing import Any
 
 from pytest_checkout import versions
@@ -121,10 +120,9 @@ def _projector(node: nodes.Node, stored: nodes.Node | None) -> Projector | None:
         plans: dict[tuple[str, ...], _Plan] = {}
 
         def plan_for(order: tuple[str, ...]) -> _Plan:
-            taken = tuple(k for k in order if k in keys)
+            taken = [k for k in order if k in keys]
             plan = (
-                _getter(taken),
-                taken,
+                tuple(k for k in order if k not in keys),
                 tuple((k, inner) for k, inner in nested if k in taken),
                 tuple(k for k in no_null if k in taken),
                 tuple((k, child) for k, child in always if k not in taken),
@@ -136,10 +134,13 @@ def _projector(node: nodes.Node, stored: nodes.Node | None) -> Projector | None:
         def project_object(value: Any) -> Any:
             if not isinstance(value, dict):
                 return value
-            # In the stored order (id and object first, as Stripe answers), then the keys only this version has.
+            # In the stored order (id and object first, as Stripe answers), then the keys only this version has:
+            # a copy of the value without the keys this version lacks (a dict's copy is one C call).
             order = tuple(value)
-            getter, taken, inner_keys, null_keys, missing = plans.get(order) or plan_for(order)
-            out = dict(zip(taken, getter(value), strict=True))
+            dropped, inner_keys, null_keys, missing = plans.get(order) or plan_for(order)
+            out = value.copy()
+            for key in dropped:
+                del out[key]
             for key, inner in inner_keys:
                 item = out[key]
                 if item is not None:
@@ -167,10 +168,9 @@ def _projector(node: nodes.Node, stored: nodes.Node | None) -> Projector | None:
     return None
 
 
-#: How one projector fits a value with one order of keys: (read the kept values, the kept keys, the kept keys with
-#: a nested projector, the kept keys whose null is left out, the keys to fill in blank).
+#: How one projector fits a value with one order of keys: (the keys to drop, the kept keys with a nested
+#: projector, the kept keys whose null is left out, the keys to fill in blank).
 _Plan = tuple[
-    Callable[[Mapping[str, Any]], tuple[Any, ...]],
     tuple[str, ...],
     tuple[tuple[str, Projector], ...],
     tuple[str, ...],
@@ -178,16 +178,6 @@ _Plan = tuple[
 ]
 #: Orders of keys each projector keeps a plan for (a stored value has one; a value built elsewhere may differ).
 _PLANS_LIMIT = 16
-
-
-def _getter(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """Reads the values of ``keys`` off a dict as a tuple, in one call (``itemgetter`` gives a bare value for one)."""
-    if len(keys) > 1:
-        return itemgetter(*keys)
-    if keys:
-        (key,) = keys
-        return lambda value: (value[key],)
-    return lambda value: ()
 
 
 def list_object(data: Sequence[Any], has_more: bool, url: str) -> dict[str, Any]:
