@@ -142,9 +142,9 @@ def _compile_string(node: nodes.Node, position: Path) -> Checker:
             if not emptyable:
                 out.append(_empty_problem(path))
         elif (
-            kind is not None
-            or (max_length is not None and len(value) > max_length)
+            (max_length is not None and len(value) > max_length)
             or (enum is not None and value not in enum)
+            or (kind is not None and not rules.format_ok(kind, value))
         ):
             out.extend(_string_problems(string, value, path, kind, shown))
 
@@ -214,7 +214,7 @@ def _compile_object(node: nodes.Node, position: Path) -> Checker:
             # Unverified wording: a scalar where Stripe expects a hash.
             out.append(Problem("Invalid hash", param=codec.format_param(path) or None))
             return
-        unknown = [k for k in value if k not in properties]
+        unknown = [] if value.keys() <= properties.keys() else [k for k in value if k not in properties]
         if unknown:
             names = [codec.format_param((*path, k)) for k in unknown]
             out.append(
@@ -228,16 +228,20 @@ def _compile_object(node: nodes.Node, position: Path) -> Checker:
             if value.get(key) is None:
                 name = codec.format_param((*path, key))
                 out.append(Problem(missing_message(name), param=name, code="parameter_missing"))
-        # The given keys in the schema's order (Stripe reports the first problem in that order): sorting the
-        # few keys a request has is cheaper than walking every property the schema has.
-        present = [k for k in value if k in properties] if unknown else list(value)
-        if len(present) > 1:
-            present.sort(key=order.__getitem__)
-        for key in present:
-            item = value[key]
-            if item is not None:
-                checker = children.get(key) or _child(children, key, properties[key], (*position, key))
-                checker(item, (*path, key), out)
+        # The given keys are checked as they came; Stripe reports the first problem in the schema's order, so
+        # the problems of several keys are put in that order afterwards (most requests have none to order).
+        start = len(out)
+        found: list[tuple[int, int, int]] = []
+        for key, item in value.items():
+            if item is None or (unknown and key not in properties):
+                continue
+            checker = children.get(key) or _child(children, key, properties[key], (*position, key))
+            before = len(out)
+            checker(item, (*path, key), out)
+            if len(out) > before:
+                found.append((order[key], before, len(out)))
+        if len(found) > 1:
+            out[start:] = [problem for _, low, high in sorted(found) for problem in out[low:high]]
 
     return check
 
@@ -290,7 +294,7 @@ def _compile_array(node: nodes.Node, position: Path) -> Checker:
             param = codec.format_param(path)
             out.append(Problem(f"Array {param} exceeded maximum {limit} allowed elements.", param=param))
             return
-        checker = _child(children, 0, items, (*position, 0))
+        checker = children.get(0) or _child(children, 0, items, (*position, 0))
         for index, item in enumerate(value):
             checker(item, (*path, index), out)
 

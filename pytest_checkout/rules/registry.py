@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from pytest_checkout.codec import MAPPINGS
@@ -37,6 +37,13 @@ def check_format(kind: str, value: str, param: str) -> Iterator[Violation]:
             yield Violation("Not a valid URL", param=param, code="url_invalid", rule="url_format")
     elif kind == "email" and not _EMAIL.match(value):
         yield Violation(f"Invalid email address: {value}", param=param, code="email_invalid", rule="email_format")
+
+
+def format_ok(kind: str, value: str) -> bool:
+    """Whether ``value`` passes as a parameter of ``kind`` (``url`` or ``email``): ``check_format`` finds nothing."""
+    if kind == "url":
+        return _is_url(value)
+    return kind != "email" or _EMAIL.match(value) is not None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -207,7 +214,12 @@ def _selected(operation: str, version: Any, params: Mapping[str, Any]) -> tuple[
     (not None), and few combinations of those recur in a test run: the choice is kept per combination rather
     than made again, rule by rule, on every request.
     """
-    given = frozenset(key for key, value in params.items() if value is not None)
+    # Decoded params never hold None; params a program passes may.
+    given = (
+        frozenset(key for key, value in params.items() if value is not None)
+        if None in params.values()
+        else frozenset(params)
+    )
     # A rule's gate asks only the version's gates: versions with the same gates choose the same rules.
     key = (operation, version.gates if version is not None else _NO_GATES, given)
     found = _SELECTED.get(key)
@@ -274,8 +286,7 @@ def _payment_method_types(params: Mapping[str, Any]) -> list[str]:
     return [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
 
 
-@dataclass(frozen=True, slots=True)
-class _PriceFacts:
+class _PriceFacts(NamedTuple):  # a tuple: made for every line item of every request, and never changed
     currency: str | None
     #: An int for an amount in whole units (the common case: exact and cheap), a Decimal for a decimal one.
     unit_amount: int | Decimal | None
@@ -315,7 +326,7 @@ def _work_out_price_facts(item: Mapping[str, Any], context: RuleContext) -> _Pri
         return _PriceFacts(
             currency.lower() if isinstance(currency, str) else None,
             amount,
-            isinstance(data.get("recurring"), Mapping),
+            data.get("recurring") is not None and isinstance(data["recurring"], MAPPINGS),
         )
     price_id = item.get("price")
     if isinstance(price_id, str) and context.prices is not None and price_id in context.prices:
