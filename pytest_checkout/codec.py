@@ -335,6 +335,8 @@ def _list_items(branch: _Branch, path: Path) -> list[_Raw]:
         raise _invalid("Invalid array", path)
     if not branch.named:
         return branch.appended
+    if len(branch.named) == 1 and not branch.appended and "0" in branch.named:  # one item, as the SDK sends it
+        return [branch.named["0"]]
     by_index: dict[str, _Raw] = {}
     for name, child in branch.named.items():
         if not _is_index(name):
@@ -377,10 +379,6 @@ def _decode_text(raw: _Raw, path: Path) -> Any:
     return raw if isinstance(raw, str) else _plain(raw, path)
 
 
-def _compile_string(node: Node) -> Decoder:
-    return _decode_text
-
-
 def _decode_integer(raw: _Raw, path: Path) -> Any:
     if not isinstance(raw, str):
         return _plain(raw, path)
@@ -393,10 +391,6 @@ def _decode_integer(raw: _Raw, path: Path) -> Any:
             pass
     # Seen live: 400 parameter_invalid_integer "Invalid integer: abc".
     raise _invalid(f"Invalid integer: {raw}", path, CODE_INVALID_INTEGER)
-
-
-def _compile_integer(node: Node) -> Decoder:
-    return _decode_integer
 
 
 def _is_integer_text(text: str) -> bool:
@@ -428,10 +422,6 @@ def _decode_number(raw: _Raw, path: Path) -> Any:
     raise _invalid(f"Invalid decimal: {raw}", path, CODE_INVALID_DECIMAL)
 
 
-def _compile_number(node: Node) -> Decoder:
-    return _decode_number
-
-
 def _decode_boolean(raw: _Raw, path: Path) -> Any:
     if not isinstance(raw, str):
         return _plain(raw, path)
@@ -444,10 +434,6 @@ def _decode_boolean(raw: _Raw, path: Path) -> Any:
     # Guess: wording and code were not seen live; modelled on "Invalid integer: abc". Only the lowercase words
     # are taken, which are what the SDK sends for a bool outside a list.
     raise _invalid(f"Invalid boolean: {raw}", path, CODE_INVALID_BOOLEAN)
-
-
-def _compile_boolean(node: Node) -> Decoder:
-    return _decode_boolean
 
 
 def _compile_object(node: Node) -> Decoder:
@@ -557,16 +543,21 @@ def _compile_removed(node: Node) -> Decoder:
 
 #: How each node kind is compiled (an ``Expandable`` in a request is an id); a test asserts these keys are
 #: exactly ``NODE_KINDS``.
+def _fixed(decoder: Decoder) -> Callable[[Node], Decoder]:
+    """The compiler of a node kind whose decoder needs nothing of the node (the scalars)."""
+    return lambda node: decoder
+
+
 _DECODERS: dict[type[Node], Callable[[Node], Decoder]] = {
-    String: _compile_string,
-    Integer: _compile_integer,
-    Number: _compile_number,
-    Boolean: _compile_boolean,
+    String: _fixed(_decode_text),
+    Integer: _fixed(_decode_integer),
+    Number: _fixed(_decode_number),
+    Boolean: _fixed(_decode_boolean),
     Object: _compile_object,
     Map: _compile_map,
     Array: _compile_array,
     AnyOf: _compile_any_of,
-    Expandable: _compile_string,
+    Expandable: _fixed(_decode_text),
     Removed: _compile_removed,
 }
 
