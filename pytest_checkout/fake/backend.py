@@ -392,12 +392,15 @@ class CheckoutFake(TestSetup, CustomerActions):
         expand: list[str],
         version: ApiVersion,
     ) -> dict[str, Any]:
+        shown = render.session_for(data, version)
+        if not expand:
+            return shown
+
         def lookup(field: str, object_id: str) -> dict[str, Any] | None:
             if field == "customer":
                 return self._customers_for(account).get(object_id)
             return account.objects.get(object_id)
 
-        shown = render.session_for(data, version)
         return render.expand_session(
             shown, expand, line_items=lambda: render.items_for(line_items(), version), lookup=lookup
         )

@@ -34,6 +34,7 @@ _AUTOMATIC_TAX = {
     True: shared({"enabled": True, "status": "requires_location_inputs"}),
 }
 _PHONE_NUMBER_COLLECTION = {enabled: shared({"enabled": enabled}) for enabled in (False, True)}
+_CARDS_ONLY: list[str] = shared(["card"])
 _NO_TOTAL_DETAILS = shared({"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0})
 
 DEFAULT_CUSTOMER = {"email": "jenny.rosen@example.com", "name": "Jenny Rosen", "phone": None}
@@ -209,7 +210,7 @@ class Builder:
         if allowed:
             excluded = params.get("excluded_payment_method_types") or []
             return [m for m in rules.compatible_methods(list(allowed), currency, params) if m not in excluded]
-        return ["card"]
+        return _CARDS_ONLY
 
     def discount(
         self, context: rules.RuleContext, params: Mapping[str, Any], line_items: list[dict[str, Any]], subtotal: int
@@ -366,23 +367,21 @@ class Builder:
             recurring_object = shape(PRICE.properties["recurring"], recurring_object)
         return {
             **PRICE_BLANK,
-            **{
-                "id": price_id,
-                "object": "price",
-                "active": active,
-                "billing_scheme": "per_unit",
-                "created": created if created is not None else self.clock.now(),
-                "currency": currency,
-                "livemode": livemode,
-                "metadata": {},
-                "product": product,
-                "recurring": recurring_object,
-                "tax_behavior": fields.pop("tax_behavior", "unspecified"),
-                "type": "recurring" if recurring_object else "one_time",
-                "unit_amount": unit_amount,
-                "unit_amount_decimal": decimal,
-                **fields,
-            },
+            "id": price_id,
+            "object": "price",
+            "active": active,
+            "billing_scheme": "per_unit",
+            "created": created if created is not None else self.clock.now(),
+            "currency": currency,
+            "livemode": livemode,
+            "metadata": {},
+            "product": product,
+            "recurring": recurring_object,
+            "tax_behavior": fields.pop("tax_behavior", "unspecified"),
+            "type": "recurring" if recurring_object else "one_time",
+            "unit_amount": unit_amount,
+            "unit_amount_decimal": decimal,
+            **fields,
         }
 
     def product(self, product_id: str, *, name: str, active: bool, livemode: bool, created: int) -> dict[str, Any]:
@@ -523,6 +522,10 @@ class Builder:
 
 def _amounts(price: Mapping[str, Any], quantity: int) -> dict[str, int]:
     """A line item's subtotal and total before discounts: the unit amount times the quantity, half to even."""
-    unit = Decimal(price["unit_amount_decimal"])
-    subtotal = int((unit * quantity).to_integral_value(rounding=ROUND_HALF_EVEN))
+    whole = price["unit_amount"]
+    if isinstance(whole, int) and price["unit_amount_decimal"] == str(whole):  # most prices: exact in ints
+        subtotal = whole * quantity
+    else:
+        unit = Decimal(price["unit_amount_decimal"])
+        subtotal = int((unit * quantity).to_integral_value(rounding=ROUND_HALF_EVEN))
     return {"amount_subtotal": subtotal, "amount_total": subtotal}
