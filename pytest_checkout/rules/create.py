@@ -12,6 +12,7 @@ from pytest_checkout.rules.registry import (
     Violation,
     _dig,
     _given,
+    _in_bounds,
     _integer_bounds,
     _mode,
     _one_of,
@@ -92,7 +93,7 @@ def line_item_quantity(params: Mapping[str, Any], context: RuleContext) -> Itera
             yield Violation(
                 f"Quantity is required. Add `quantity` to `line_items[{index}]`", param=f"line_items[{index}]"
             )
-        else:
+        elif not _in_bounds(item["quantity"], 1, None):
             yield from _integer_bounds(item["quantity"], 1, None, f"line_items[{index}][quantity]")
 
 
@@ -153,7 +154,8 @@ def price_data_product_and_amount(params: Mapping[str, Any], context: RuleContex
                     param=f"{at}[{second if first == 'product' else first}]",
                     code="parameter_missing",
                 )
-        yield from _integer_bounds(data.get("unit_amount"), 0, None, f"{at}[unit_amount]")
+        if not _in_bounds(data.get("unit_amount"), 0, None):
+            yield from _integer_bounds(data.get("unit_amount"), 0, None, f"{at}[unit_amount]")
         decimal = data.get("unit_amount_decimal")
         if isinstance(decimal, str) and decimal:
             yield from _check_decimal(decimal, f"{at}[unit_amount_decimal]")

@@ -197,8 +197,10 @@ def run_rules(
     """
     context.forget()
     for registered in _selected(operation, context.version, params):
+        found: list[Violation] = []  # a rule's finds, given on only once it ran through
         try:
-            found = list(registered.check(params, context))
+            for violation in registered.check(params, context):
+                found.append(violation)
         except (TypeError, KeyError, AttributeError, ValueError, IndexError):
             if tolerate_errors:
                 continue
@@ -352,9 +354,16 @@ def _session_currency(params: Mapping[str, Any], context: RuleContext) -> str | 
     return currency.lower() if isinstance(currency, str) and currency else None
 
 
+def _in_bounds(value: Any, low: int | None, high: int | None) -> bool:
+    """Whether ``_integer_bounds`` finds nothing: a rule asks first, and names the param only if it must."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return True
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
 def _integer_bounds(value: Any, low: int | None, high: int | None, param: str) -> Iterator[Violation]:
     # Seen for line item quantity and list limit: code parameter_invalid_integer with these two wordings.
-    if not isinstance(value, int) or isinstance(value, bool):
+    if _in_bounds(value, low, high):
         return
     if low is not None and value < low:
         yield Violation(
