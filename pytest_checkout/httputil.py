@@ -39,6 +39,7 @@ def is_live_key(api_key: str | None) -> bool:
     return bool(api_key) and "_live_" in str(api_key)
 
 
+@functools.lru_cache(maxsize=256)  # every request logs its key masked; a client sends one key again and again
 def mask_key(api_key: str) -> str:
     """``sk_test_...abcd``: enough to tell keys apart in a log or message, never enough to use one.
 

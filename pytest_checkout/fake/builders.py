@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from pytest_checkout import rules
+from pytest_checkout.codec import MAPPINGS
 from pytest_checkout.fake import today
 from pytest_checkout.fake.clock import Clock
 from pytest_checkout.fake.ids import IdFactory
@@ -107,7 +108,7 @@ class Builder:
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """A new open session's fields and line items, from create params that passed validation."""
         now = context.now if context.now is not None else self.clock.now()
-        prices = context.prices or {}
+        prices = context.prices if context.prices is not None else {}
         mode = params["mode"]
         livemode = account.livemode
         session_id = self.ids.session(livemode)
@@ -179,7 +180,7 @@ class Builder:
             # Seen: absent from the session unless the request gave it (models.ABSENT_WHEN_NULL).
             "tax_id_collection": (
                 {"enabled": bool(params["tax_id_collection"].get("enabled"))}
-                if isinstance(params.get("tax_id_collection"), Mapping)
+                if params.get("tax_id_collection") is not None and isinstance(params["tax_id_collection"], MAPPINGS)
                 else None
             ),
             "total_details": total_details,

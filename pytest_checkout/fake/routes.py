@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import json
 import json.encoder
 import re
@@ -85,7 +86,13 @@ def _api_key(headers: Mapping[str, str]) -> str:
 
     ``headers`` by lower-case name (``httputil.lowered_headers``), as every reader here takes them.
     """
-    value = (headers.get("authorization") or "").strip()
+    return _key_of(headers.get("authorization") or "")
+
+
+@functools.lru_cache(maxsize=256)
+def _key_of(authorization: str) -> str:
+    # Kept per header value (a client sends the same one on every request); a refusal raises, and is not kept.
+    value = authorization.strip()
     scheme, _, credential = value.partition(" ")
     key = ""
     if scheme.lower() == "bearer":
