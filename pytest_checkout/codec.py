@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import math
 import re
 import time
@@ -221,21 +222,13 @@ def _bad_name(key: str) -> InvalidRequestError:
     return InvalidRequestError(f"Invalid parameter name: {shown}", param=key or None)
 
 
+@functools.lru_cache(maxsize=4096)
 def _split_key(key: str) -> tuple[str, ...]:
     """``a[b][0][]`` -> ``("a", "b", "0", "")``; an empty part means "append" (``a[]``).
 
-    Kept per name (a bounded table): an application sends the same few dozen names on every request.
+    Kept per name: an application sends the same few dozen names on every request (a malformed one raises, and
+    is not kept).
     """
-    found = _SPLIT.get(key)
-    if found is None:
-        found = _split_new(key)
-        if len(_SPLIT) >= _SPLIT_LIMIT:
-            _SPLIT.clear()
-        _SPLIT[key] = found
-    return found
-
-
-def _split_new(key: str) -> tuple[str, ...]:
     opening = key.find("[")
     if opening < 0:
         if not key or "]" in key:
@@ -248,11 +241,6 @@ def _split_new(key: str) -> tuple[str, ...]:
         if "[" in part or "]" in part:
             raise _bad_name(key)
     return (key[:opening], *parts)
-
-
-# Names already split; malformed ones raise and are never kept.
-_SPLIT: dict[str, tuple[str, ...]] = {}
-_SPLIT_LIMIT = 4096
 
 
 def _has_path(branch: _Branch, parts: tuple[str, ...], start: int) -> bool:
@@ -541,13 +529,13 @@ def _compile_removed(node: Node) -> Decoder:
     return _compiled(node.was)
 
 
-#: How each node kind is compiled (an ``Expandable`` in a request is an id); a test asserts these keys are
-#: exactly ``NODE_KINDS``.
 def _fixed(decoder: Decoder) -> Callable[[Node], Decoder]:
     """The compiler of a node kind whose decoder needs nothing of the node (the scalars)."""
     return lambda node: decoder
 
 
+#: How each node kind is compiled (an ``Expandable`` in a request is an id); a test asserts these keys are
+#: exactly ``NODE_KINDS``.
 _DECODERS: dict[type[Node], Callable[[Node], Decoder]] = {
     String: _fixed(_decode_text),
     Integer: _fixed(_decode_integer),

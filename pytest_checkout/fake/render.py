@@ -115,12 +115,12 @@ def _projector(node: nodes.Node, stored: nodes.Node | None) -> Projector | None:
         no_null = frozenset(k for k, child in node.properties.items() if k not in present and not child.nullable)
         always = [(key, child) for key, child in node.properties.items() if key in present]
 
-        # Per order of the value's keys (a stored session always has one), what projecting it takes: the keys
-        # kept, read in one C call, and which of them have nested projections, lose a null or are filled in.
+        # Per order of the value's keys (a stored session always has one), what projecting it takes: the keys to
+        # drop, and which of the kept ones have nested projections, lose a null or are filled in.
         plans: dict[tuple[str, ...], _Plan] = {}
 
         def plan_for(order: tuple[str, ...]) -> _Plan:
-            taken = [k for k in order if k in keys]
+            taken = keys.intersection(order)
             plan = (
                 tuple(k for k in order if k not in keys),
                 tuple((k, inner) for k, inner in nested if k in taken),
