@@ -13,7 +13,7 @@ from typing import Any
 from pytest_checkout import versions
 from pytest_checkout.fake import exceptions
 from pytest_checkout.fake.models import ABSENT_WHEN_NULL
-from pytest_checkout.fake.shapes import blank, present_keys
+from pytest_checkout.fake.shapes import blank, once_per_shared, present_keys
 from pytest_checkout.schema import nodes
 from pytest_checkout.versions import ApiVersion
 
@@ -109,7 +109,8 @@ def _projector(node: nodes.Node, stored: nodes.Node | None) -> Projector | None:
         for key, child in node.properties.items():
             inner = _projector(child, stored_properties.get(key))
             if inner is not None:
-                nested.append((key, inner))
+                # Most nested values of a stored session are shared ones (shapes.shared): each is fitted once.
+                nested.append((key, once_per_shared(inner)))
         # A null where this version has none, in an optional field, is left out (a field another version has as
         # null); in an always-present field it stays (live Stripe has nulls the 2022-08-01 spec does not).
         no_null = frozenset(k for k, child in node.properties.items() if k not in present and not child.nullable)
@@ -157,13 +158,13 @@ def _projector(node: nodes.Node, stored: nodes.Node | None) -> Projector | None:
         inner = _projector(node.items, stored.items if isinstance(stored, nodes.Array) else None)
         if inner is None:
             return None
-        items = inner
+        items = once_per_shared(inner)
         return lambda value: [items(item) for item in value] if isinstance(value, list) else value
     if isinstance(node, nodes.Map):
         inner = _projector(node.values, stored.values if isinstance(stored, nodes.Map) else None)
         if inner is None:
             return None
-        values = inner
+        values = once_per_shared(inner)
         return lambda value: {k: values(v) for k, v in value.items()} if isinstance(value, dict) else value
     return None
 

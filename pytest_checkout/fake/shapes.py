@@ -20,7 +20,7 @@ from typing import Any
 from pytest_checkout.codec import MAPPINGS
 from pytest_checkout.schema import nodes
 
-__all__ = ["Packer", "blank", "present_keys", "shape", "shared"]
+__all__ = ["Packer", "blank", "once_per_shared", "present_keys", "shape", "shared"]
 
 
 def present_keys(node: nodes.Object) -> tuple[str, ...]:
@@ -156,3 +156,27 @@ _EMPTY_DICT: dict[str, Any] = {}
 _EMPTY_LIST: list[Any] = []
 _SHARED.update({"{}": _EMPTY_DICT, "[]": _EMPTY_LIST})
 _SHARED_IDS.update((id(_EMPTY_DICT), id(_EMPTY_LIST)))
+
+
+def once_per_shared(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``function`` of a value, worked out once for each value that ``shared`` holds and given again after.
+
+    Sound for the same reason sharing is: a shared value never changes, and lives as long as the process (so
+    its id stays its own). What ``function`` made of it is handed out again and again, so it is shared as well:
+    whoever gets it must not change it in place. Any other value goes to ``function`` every time.
+    """
+    done: dict[int, Any] = {}
+
+    def once(value: Any) -> Any:
+        key = id(value)
+        if key not in _SHARED_IDS:
+            return function(value)
+        found = done.get(key, _NOT_YET)
+        if found is _NOT_YET:
+            found = done[key] = function(value)
+        return found
+
+    return once
+
+
+_NOT_YET = object()
