@@ -13,7 +13,7 @@ import pytest
 
 from pytest_checkout import rules
 from pytest_checkout.errors import InvalidRequestError
-from pytest_checkout.rules import RuleContext
+from pytest_checkout.rules import RuleContext, registry
 from pytest_checkout.validation import check_create_params, validate_create_params, validate_params
 
 NOW = 1_700_000_000
@@ -657,14 +657,7 @@ def test_every_registered_create_rule_has_a_case():
 def test_a_rule_skipped_for_want_of_what_it_needs_has_nothing_to_say():
     # run_rules skips a rule none of whose `needs` params is given. Run every guarded rule itself over every
     # request of the cases, with what it needs taken out: it must find nothing, or the skip hides an error.
-    context = RuleContext(
-        now=NOW,
-        prices={"price_r": {"currency": "usd", "unit_amount": 100, "recurring": {"interval": "month"}}},
-        customers=frozenset({"cus_known"}),
-        coupons={},
-        promotion_codes={},
-    )
-    corpus = [case[i] for case in CASES for i in (1, 2)] + list(BASE.values())
+    corpus, context = _rule_corpus_context()
     guarded = [r for r in rules.rules_for("create") if r.needs]
     assert len(guarded) >= 20
     for registered in guarded:
@@ -672,6 +665,78 @@ def test_a_rule_skipped_for_want_of_what_it_needs_has_nothing_to_say():
             stripped = {k: v for k, v in request.items() if k not in registered.needs}
             found = list(registered.check(stripped, context))
             assert not found, (registered.name, stripped, found)
+
+
+def _rule_corpus_context() -> tuple[list[dict[str, Any]], RuleContext]:
+    context = RuleContext(
+        now=NOW,
+        prices={"price_r": {"currency": "usd", "unit_amount": 100, "recurring": {"interval": "month"}}},
+        customers=frozenset({"cus_known"}),
+        coupons={},
+        promotion_codes={},
+    )
+    return [case[i] for case in CASES for i in (1, 2)] + list(BASE.values()), context
+
+
+def test_a_rule_skipped_for_want_of_the_item_keys_it_needs_has_nothing_to_say():
+    # As above, one level down: run_rules skips a rule when no line item nor optional item gives one of its
+    # `item_needs` keys. With those keys taken out of every item, the rule must find nothing.
+    corpus, context = _rule_corpus_context()
+    guarded = [r for r in rules.rules_for("create") if r.item_needs]
+    assert {r.name for r in guarded} >= {"line_item_price_exists", "adjustable_quantity_bounds"}
+    for registered in guarded:
+        for request in corpus:
+            stripped = dict(request)
+            for name in ("line_items", "optional_items"):
+                if isinstance(request.get(name), list):
+                    stripped[name] = [
+                        {k: v for k, v in item.items() if k not in registered.item_needs}
+                        if isinstance(item, dict)
+                        else item
+                        for item in request[name]
+                    ]
+            found = list(registered.check(stripped, context))
+            assert not found, (registered.name, stripped, found)
+
+
+def test_a_rule_skipped_in_other_modes_has_nothing_to_say_in_them():
+    # run_rules runs a rule with `modes` only in those modes: in every other mode (and with none), each request of
+    # the cases must give it nothing to say.
+    corpus, context = _rule_corpus_context()
+    guarded = [r for r in rules.rules_for("create") if r.modes]
+    assert {r.name for r in guarded} >= {"minimum_total", "subscription_item_counts", "recurring_prices_per_mode"}
+    for registered in guarded:
+        for mode in ("payment", "setup", "subscription", None, "bogus"):
+            if mode in registered.modes:
+                continue
+            for request in corpus:
+                moved = {**request, "mode": mode}
+                found = list(registered.check(moved, context))
+                assert not found, (registered.name, moved, found)
+
+
+def test_the_rules_chosen_follow_the_mode_and_the_item_keys_of_each_request():
+    # The choice is kept per combination: two requests that differ only in mode, or only in their items' keys,
+    # must not share one.
+    chosen = registry._selected
+    version = None
+    payment = {"mode": "payment", "line_items": [{"price": "price_1", "quantity": 1}]}
+    setup = {**payment, "mode": "setup"}
+    adjustable = {**payment, "line_items": [{"price": "price_1", "quantity": 1, "adjustable_quantity": {}}]}
+    names = {
+        label: {r.name for r in chosen("create", version, request)}
+        for label, request in (("payment", payment), ("setup", setup), ("adjustable", adjustable))
+    }
+    assert "minimum_total" in names["payment"]
+    assert "minimum_total" not in names["setup"]
+    assert "adjustable_quantity_bounds" in names["adjustable"]
+    assert "adjustable_quantity_bounds" not in names["payment"]
+    assert "line_item_price_exists" in names["payment"]
+    assert "price_data_product_and_amount" not in names["payment"]
+    # A request whose item gives the key gets the rule, and its error.
+    negative = {"enabled": True, "minimum": -1}
+    error = first_error(params(line_items=[{"price": "price_1", "quantity": 1, "adjustable_quantity": negative}]))
+    assert error.param == "line_items[0][adjustable_quantity][minimum]"
 
 
 def test_known_prices_count_in_the_rules():

@@ -50,7 +50,7 @@ def line_items_per_mode(params: Mapping[str, Any], context: RuleContext) -> Iter
         yield Violation("You can not pass `line_items` in `setup` mode.", param="line_items")
 
 
-@rule("create", "spec", until="allowed_payment_method_types")
+@rule("create", "spec", modes=("setup",), until="allowed_payment_method_types")
 def setup_needs_payment_method_types(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """setup mode requires ``payment_method_types`` while the param exists (the 2022-08-01 spec's text; wording
     a guess). Unverified: when setup mode began to take the Dashboard's payment methods instead; from endive
@@ -63,7 +63,7 @@ def setup_needs_payment_method_types(params: Mapping[str, Any], context: RuleCon
         )
 
 
-@rule("create", "docs", needs=("currency",), until="allowed_payment_method_types")
+@rule("create", "docs", needs=("currency",), modes=("setup",), until="allowed_payment_method_types")
 def setup_currency_only_with_acss_debit(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """Until 2026-09-30.endive: in setup mode ``currency`` only goes with acss_debit (docs; wording a guess)."""
     if _mode(params) == "setup" and _given(params, "currency") and "acss_debit" not in _payment_method_types(params):
@@ -73,7 +73,7 @@ def setup_currency_only_with_acss_debit(params: Mapping[str, Any], context: Rule
         )
 
 
-@rule("create", "docs", since="allowed_payment_method_types")
+@rule("create", "docs", modes=("setup",), since="allowed_payment_method_types")
 def setup_needs_currency_without_methods(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """From 2026-09-30.endive: setup mode needs ``currency`` when it names no ``allowed_payment_method_types`` (the
     SDK's docs: it then takes the Dashboard's methods, which need a currency). Unverified: the wording."""
@@ -111,7 +111,7 @@ def line_item_price_or_price_data(params: Mapping[str, Any], context: RuleContex
             )
 
 
-@rule("create", "seen", needs=ITEMS)
+@rule("create", "seen", needs=ITEMS, item_needs=("price",))
 def line_item_price_exists(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """A ``price`` id must name a price the account has (only checked when the context knows the prices); an
     optional item's too (today's API; its message assumed to be the line item's)."""
@@ -134,7 +134,7 @@ def _all_items(params: Mapping[str, Any], context: RuleContext) -> Iterator[tupl
                 yield "optional_items", index, item
 
 
-@rule("create", "docs", needs=LINE_ITEMS)
+@rule("create", "docs", needs=LINE_ITEMS, item_needs=("price_data",))
 def price_data_product_and_amount(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``price_data``: one of product / product_data, one of unit_amount (>= 0) / unit_amount_decimal.
 
@@ -177,7 +177,7 @@ def _check_decimal(text: str, param: str) -> Iterator[Violation]:
         )
 
 
-@rule("create", "seen", needs=LINE_ITEMS)
+@rule("create", "seen", needs=LINE_ITEMS, modes=("payment", "subscription"))
 def recurring_prices_per_mode(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """payment mode takes no recurring price; subscription mode needs at least one (both seen)."""
     mode = _mode(params)
@@ -199,7 +199,7 @@ def recurring_prices_per_mode(params: Mapping[str, Any], context: RuleContext) -
         )
 
 
-@rule("create", "docs", needs=ITEMS)
+@rule("create", "docs", needs=ITEMS, modes=("subscription",))
 def subscription_item_counts(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """subscription mode: at most 20 recurring and 20 one-time line items, optional items counted with them
     (docs; wording a guess)."""
@@ -235,7 +235,7 @@ def line_items_share_currency(params: Mapping[str, Any], context: RuleContext) -
         )
 
 
-@rule("create", "docs", needs=("optional_items",))
+@rule("create", "docs", needs=("optional_items",), modes=("payment",))
 def items_with_optional_items_per_payment(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """payment mode: at most 100 line items and optional items together (the SDK's docs; wording a guess)."""
     if _mode(params) != "payment":
@@ -250,7 +250,7 @@ def items_with_optional_items_per_payment(params: Mapping[str, Any], context: Ru
         )
 
 
-@rule("create", "docs", needs=ITEMS)
+@rule("create", "docs", needs=ITEMS, item_needs=("adjustable_quantity",))
 def adjustable_quantity_bounds(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``adjustable_quantity``: minimum >= 0, maximum <= 999999, minimum <= maximum (wording of the last a guess);
     of a line item and of an optional item alike (the SDK documents the same bounds for both)."""

@@ -230,7 +230,7 @@ def payment_method_currencies(params: Mapping[str, Any], context: RuleContext) -
         )
 
 
-@rule("create", "docs", needs=LINE_ITEMS)
+@rule("create", "docs", needs=LINE_ITEMS, modes=("payment",))
 def minimum_total(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """payment mode: the total must reach the currency's minimum charge (seen for usd)."""
     if _mode(params) != "payment":

@@ -144,6 +144,13 @@ class Rule:
     #: Top-level params of which at least one must be there for the rule to have anything to say; the rule is
     #: not run otherwise (empty: always run). A test holds every rule to it over the rule tests' params.
     needs: tuple[str, ...] = ()
+    #: Keys of which at least one must be given in some line item or optional item (``price``,
+    #: ``adjustable_quantity``); the rule is not run otherwise (empty: no such condition). Held by a test as
+    #: ``needs`` is.
+    item_needs: tuple[str, ...] = ()
+    #: The values of ``mode`` the rule has anything to say in; not run in another mode, nor without one (empty:
+    #: every mode). Held by a test as ``needs`` is.
+    modes: tuple[str, ...] = ()
     #: A behaviour gate (``versions.Change.gate``): the rule holds only in versions that have it (``since``),
     #: or only in those that do not yet (``until``). None: every version.
     since: str | None = None
@@ -167,6 +174,8 @@ def rule(
     certainty: Certainty,
     *,
     needs: tuple[str, ...] = (),
+    item_needs: tuple[str, ...] = (),
+    modes: tuple[str, ...] = (),
     since: str | None = None,
     until: str | None = None,
 ) -> Callable[[RuleFunction], RuleFunction]:
@@ -174,6 +183,8 @@ def rule(
 
     ``needs``: the top-level params the rule reads; it runs only when one of them is given (not None). Every
     request of the fake runs the rules, and most requests give few of the params most rules are about.
+    ``item_needs``: likewise, the keys of line items (and optional items) the rule reads.
+    ``modes``: the values of ``mode`` the rule has anything to say in.
     ``since`` / ``until``: a version gate (``versions.CHANGES``) the rule holds from, or holds before.
     """
 
@@ -181,7 +192,7 @@ def rule(
         name = function.__name__
         if any(r.operation == operation and r.name == name for r in _RULES):
             raise ValueError(f"a rule {name!r} for {operation!r} is registered already")
-        _RULES.append(Rule(operation, name, certainty, function, needs, since, until))
+        _RULES.append(Rule(operation, name, certainty, function, needs, item_needs, modes, since, until))
         _BY_OPERATION.setdefault(operation, []).append(_RULES[-1])
         _SELECTED.clear()
         return function
@@ -213,27 +224,32 @@ def run_rules(
 
 
 def _selected(operation: str, version: Any, params: Mapping[str, Any]) -> tuple[Rule, ...]:
-    """The rules of ``operation`` that hold in ``version`` and need one of the params given, in their order.
+    """The rules of ``operation`` that hold in ``version``, in the request's mode, and need what it gives.
 
-    Which rules run depends only on the operation, the version's gates and which top-level params are given
-    (not None), and few combinations of those recur in a test run: the choice is kept per combination rather
-    than made again, rule by rule, on every request.
+    Which rules run depends only on the operation, the version's gates, which top-level params and which keys
+    of items are given (not None) and the mode, and few combinations of those recur in a test run: the choice
+    is kept per combination rather than made again, rule by rule, on every request.
     """
-    # Decoded params never hold None; params a program passes may.
-    given = (
-        frozenset(key for key, value in params.items() if value is not None)
-        if None in params.values()
-        else frozenset(params)
-    )
+    given = _given_keys(params)
+    mode = params.get("mode")
     # A rule's gate asks only the version's gates: versions with the same gates choose the same rules.
-    key = (operation, version.gates if version is not None else _NO_GATES, given)
+    key = (
+        operation,
+        version.gates if version is not None else _NO_GATES,
+        given,
+        _item_keys(params),
+        mode if isinstance(mode, str) else None,
+    )
     found = _SELECTED.get(key)
     if found is None:
+        item_keys = key[3]
         found = tuple(
             registered
             for registered in _BY_OPERATION.get(operation, ())
             if (registered.since is None and registered.until is None) or registered.applies_to(version)
             if not registered.needs or not given.isdisjoint(registered.needs)
+            if not registered.item_needs or not item_keys.isdisjoint(registered.item_needs)
+            if not registered.modes or key[4] in registered.modes
         )
         if len(_SELECTED) >= _SELECTED_LIMIT:
             _SELECTED.clear()
@@ -241,8 +257,30 @@ def _selected(operation: str, version: Any, params: Mapping[str, Any]) -> tuple[
     return found
 
 
-# (operation, version's gates, given params) -> the rules to run; emptied when a rule is registered.
-_SELECTED: dict[tuple[str, frozenset[str], frozenset[str]], tuple[Rule, ...]] = {}
+def _given_keys(params: Mapping[str, Any]) -> frozenset[str]:
+    # Decoded params never hold None; params a program passes may.
+    if None in params.values():
+        return frozenset(key for key, value in params.items() if value is not None)
+    return frozenset(params)
+
+
+def _item_keys(params: Mapping[str, Any]) -> frozenset[str]:
+    """The keys given (not None) in any line item or optional item of ``params``."""
+    found: set[str] = set()
+    for name in _ITEM_LISTS:
+        items = params.get(name)
+        if isinstance(items, list):
+            for item in items:
+                if isinstance(item, MAPPINGS):
+                    found.update(_given_keys(item))
+    return frozenset(found)
+
+
+_ITEM_LISTS = ("line_items", "optional_items")
+
+# (operation, version's gates, given params, given keys of items, mode) -> the rules to run; emptied when a
+# rule is registered.
+_SELECTED: dict[tuple[str, frozenset[str], frozenset[str], frozenset[str], str | None], tuple[Rule, ...]] = {}
 _NO_GATES: frozenset[str] = frozenset()
 #: Bounds the choices kept: a run that gives endless combinations of params starts the table again.
 _SELECTED_LIMIT = 4096
