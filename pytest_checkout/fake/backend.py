@@ -190,17 +190,25 @@ class CheckoutFake(TestSetup, CustomerActions):
         return found
 
     def _context(self, account: Account, version: ApiVersion) -> rules.RuleContext:
-        """What the rules of a request on ``account`` may know beyond its params: the account's objects."""
-        return rules.RuleContext(
-            now=self.clock.now(),
-            stripe_account=account.stripe_account,
-            prices=self._prices_for(account),
-            customers=self._customers_for(account),
-            objects=account.objects,
-            coupons=self._coupons_for(account),
-            promotion_codes=self._promotion_codes_for(account),
-            version=version,
-        )
+        """What the rules of a request on ``account`` may know beyond its params: the account's objects.
+
+        One per account and version, made once: what it holds are views that follow the account's objects as
+        they change, and only its time is set for each request. Asked under the fake's lock, as each request
+        runs its rules under it.
+        """
+        context: rules.RuleContext | None = account.contexts.get(version.name)
+        if context is None:
+            context = account.contexts[version.name] = rules.RuleContext(
+                stripe_account=account.stripe_account,
+                prices=self._prices_for(account),
+                customers=self._customers_for(account),
+                objects=account.objects,
+                coupons=self._coupons_for(account),
+                promotion_codes=self._promotion_codes_for(account),
+                version=version,
+            )
+        context.now = self.clock.now()
+        return context
 
     def new_id(self, prefix: str) -> str:
         """A fresh id of the given kind (``req``, ``evt``, ...), drawn under the lock so runs repeat."""

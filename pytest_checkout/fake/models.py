@@ -143,6 +143,8 @@ class Account:
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: The account's objects seen with those every account shares (``CheckoutFake._view``), made once.
     views: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: The rules' context of each API version on this account (``CheckoutFake._context``), made once.
+    contexts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def add_session(self, stored: StoredSession) -> str:
         """Store a new session, last in creation order; returns its id."""
