@@ -420,19 +420,25 @@ def validate_params(
     version: ApiVersion = DEFAULT,
 ) -> None:
     """Raise the ``InvalidRequestError`` Stripe would answer ``params`` with, if any."""
-    for problem in _problems(operation, params, context or rules.RuleContext(), normalized, version):
-        raise problem.to_error()
+    context = context or rules.RuleContext()
+    if not normalized:
+        for problem in _problems(operation, params, context, normalized, version):
+            raise problem.to_error()
+        return
+    # The fake's case, once per request: the first problem straight from the walk, then from the rules, without
+    # the generators check_params needs to list them all.
+    _check_arguments(operation, params, version)
+    structural = _structural_problems(version.operations[operation].params, params)
+    if structural:
+        raise structural[0].to_error()
+    for found in rules.run_rules(operation, params, context):
+        raise InvalidRequestError(found.message, param=found.param, code=found.code)
 
 
 def _problems(
     operation: str, params: Mapping[str, Any], context: rules.RuleContext, normalized: bool, version: ApiVersion
 ) -> Iterator[Problem]:
-    if operation not in version.operations:
-        raise ValueError(
-            f"unknown operation {operation!r} in API version {version.name}; one of {', '.join(version.operations)}"
-        )
-    if not isinstance(params, MAPPINGS):
-        raise TypeError(f"params must be a mapping, not {type(params).__name__}")
+    _check_arguments(operation, params, version)
     if not normalized:
         try:
             params = normalize_params(operation, params, version)
@@ -445,6 +451,15 @@ def _problems(
     # trip over the malformed part (a rule that does is skipped, since the structural problem says enough).
     for found in rules.run_rules(operation, params, context, tolerate_errors=bool(structural)):
         yield Problem(found.message, param=found.param, code=found.code, source=found.rule)
+
+
+def _check_arguments(operation: str, params: Mapping[str, Any], version: ApiVersion) -> None:
+    if operation not in version.operations:
+        raise ValueError(
+            f"unknown operation {operation!r} in API version {version.name}; one of {', '.join(version.operations)}"
+        )
+    if not isinstance(params, MAPPINGS):
+        raise TypeError(f"params must be a mapping, not {type(params).__name__}")
 
 
 def check_create_params(params: Mapping[str, Any], *, context: rules.RuleContext | None = None) -> list[Problem]:
