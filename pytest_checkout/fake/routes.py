@@ -238,7 +238,8 @@ def handle(
             if operation is None:
                 # An endpoint newer than the version the request pins (the update endpoint on 2022-08-01).
                 raise exceptions.unrecognized_url(method, path)
-            parts = {name: unquote(value) for name, value in parts.items()}
+            if parts:  # a create has none
+                parts = {name: unquote(value) for name, value in parts.items()}
             text = _form_text(method, query, body_bytes)
             pairs = _pairs(text, method)
             params = codec.decode(pairs, operation.params)

@@ -37,8 +37,10 @@ class Headers(Mapping[str, str]):
     """
 
     def __init__(self, headers: Mapping[str, str]) -> None:
-        self._items = dict(headers)
-        self._lower = {name.lower(): value for name, value in self._items.items()}
+        # The fake's answer makes its headers afresh for each response and never changes them after: kept as they
+        # are, not copied.
+        self._items = headers
+        self._lower = {name.lower(): value for name, value in headers.items()}
 
     def __getitem__(self, name: str) -> str:
         return self._lower[name.lower()]
