@@ -654,19 +654,6 @@ def test_every_registered_create_rule_has_a_case():
     assert not missing, f"rules without an accept/reject case: {sorted(missing)}"
 
 
-def test_a_rule_skipped_for_want_of_what_it_needs_has_nothing_to_say():
-    # run_rules skips a rule none of whose `needs` params is given. Run every guarded rule itself over every
-    # request of the cases, with what it needs taken out: it must find nothing, or the skip hides an error.
-    corpus, context = _rule_corpus_context()
-    guarded = [r for r in rules.rules_for("create") if r.needs]
-    assert len(guarded) >= 20
-    for registered in guarded:
-        for request in corpus:
-            stripped = {k: v for k, v in request.items() if k not in registered.needs}
-            found = list(registered.check(stripped, context))
-            assert not found, (registered.name, stripped, found)
-
-
 def _rule_corpus_context() -> tuple[list[dict[str, Any]], RuleContext]:
     context = RuleContext(
         now=NOW,
@@ -678,23 +665,42 @@ def _rule_corpus_context() -> tuple[list[dict[str, Any]], RuleContext]:
     return [case[i] for case in CASES for i in (1, 2)] + list(BASE.values()), context
 
 
-def test_a_rule_skipped_for_want_of_the_item_keys_it_needs_has_nothing_to_say():
-    # As above, one level down: run_rules skips a rule when no line item nor optional item gives one of its
-    # `item_needs` keys. With those keys taken out of every item, the rule must find nothing.
+def _without(item: Any, path: str) -> Any:
+    """``item`` (a line item) without the value at the dotted ``path``, copied where it changes."""
+    if not isinstance(item, dict):
+        return item
+    head, _, rest = path.partition(".")
+    if head not in item:
+        return item
+    out = dict(item)
+    if rest:
+        out[head] = _without(item[head], rest)
+    else:
+        del out[head]
+    return out
+
+
+def test_a_rule_skipped_for_want_of_what_it_reads_has_nothing_to_say():
+    # run_rules skips a rule when none of what it reads is given: its `needs` (top-level params) and its
+    # `item_needs` (paths inside line items and optional items). Run every guarded rule itself over every request
+    # of the cases with all of that taken out: it must find nothing, or the skip hides an error.
     corpus, context = _rule_corpus_context()
-    guarded = [r for r in rules.rules_for("create") if r.item_needs]
-    assert {r.name for r in guarded} >= {"line_item_price_exists", "adjustable_quantity_bounds"}
+    guarded = [r for r in rules.rules_for("create") if r.needs or r.item_needs]
+    assert len(guarded) >= 20
+    assert {r.name for r in guarded if r.item_needs} >= {
+        "line_item_price_exists",
+        "adjustable_quantity_bounds",
+        "metadata_limits",
+    }
     for registered in guarded:
         for request in corpus:
-            stripped = dict(request)
+            stripped = {k: v for k, v in request.items() if k not in registered.needs}
             for name in ("line_items", "optional_items"):
-                if isinstance(request.get(name), list):
-                    stripped[name] = [
-                        {k: v for k, v in item.items() if k not in registered.item_needs}
-                        if isinstance(item, dict)
-                        else item
-                        for item in request[name]
-                    ]
+                if isinstance(stripped.get(name), list):
+                    items = stripped[name]
+                    for path in registered.item_needs:
+                        items = [_without(item, path) for item in items]
+                    stripped[name] = items
             found = list(registered.check(stripped, context))
             assert not found, (registered.name, stripped, found)
 
@@ -715,8 +721,8 @@ def test_a_rule_skipped_in_other_modes_has_nothing_to_say_in_them():
                 assert not found, (registered.name, moved, found)
 
 
-def test_the_rules_chosen_follow_the_mode_and_the_item_keys_of_each_request():
-    # The choice is kept per combination: two requests that differ only in mode, or only in their items' keys,
+def test_the_rules_chosen_follow_the_mode_and_the_items_of_each_request():
+    # The choice is kept per combination: two requests that differ only in mode, or only in what their items give,
     # must not share one.
     chosen = registry._selected
     version = None
@@ -733,10 +739,17 @@ def test_the_rules_chosen_follow_the_mode_and_the_item_keys_of_each_request():
     assert "adjustable_quantity_bounds" not in names["payment"]
     assert "line_item_price_exists" in names["payment"]
     assert "price_data_product_and_amount" not in names["payment"]
+    assert "metadata_limits" not in names["payment"]
     # A request whose item gives the key gets the rule, and its error.
     negative = {"enabled": True, "minimum": -1}
     error = first_error(params(line_items=[{"price": "price_1", "quantity": 1, "adjustable_quantity": negative}]))
     assert error.param == "line_items[0][adjustable_quantity][minimum]"
+    # Likewise for a path deeper in the item: metadata of the product a line item makes.
+    product = {"name": "Tee", "metadata": {"k" * 41: "v"}}
+    data = {"currency": "usd", "unit_amount": 500, "product_data": product}
+    with_metadata = params(line_items=[{"price_data": data, "quantity": 1}])
+    assert "metadata_limits" in {r.name for r in chosen("create", version, with_metadata)}
+    assert first_error(with_metadata).message.startswith("Metadata keys can have up to 40 characters")
 
 
 def test_known_prices_count_in_the_rules():

@@ -111,7 +111,7 @@ def line_item_price_or_price_data(params: Mapping[str, Any], context: RuleContex
             )
 
 
-@rule("create", "seen", needs=ITEMS, item_needs=("price",))
+@rule("create", "seen", item_needs=("price",))
 def line_item_price_exists(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """A ``price`` id must name a price the account has (only checked when the context knows the prices); an
     optional item's too (today's API; its message assumed to be the line item's)."""
@@ -134,7 +134,7 @@ def _all_items(params: Mapping[str, Any], context: RuleContext) -> Iterator[tupl
                 yield "optional_items", index, item
 
 
-@rule("create", "docs", needs=LINE_ITEMS, item_needs=("price_data",))
+@rule("create", "docs", item_needs=("price_data",))
 def price_data_product_and_amount(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``price_data``: one of product / product_data, one of unit_amount (>= 0) / unit_amount_decimal.
 
@@ -250,7 +250,7 @@ def items_with_optional_items_per_payment(params: Mapping[str, Any], context: Ru
         )
 
 
-@rule("create", "docs", needs=ITEMS, item_needs=("adjustable_quantity",))
+@rule("create", "docs", item_needs=("adjustable_quantity",))
 def adjustable_quantity_bounds(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """``adjustable_quantity``: minimum >= 0, maximum <= 999999, minimum <= maximum (wording of the last a guess);
     of a line item and of an optional item alike (the SDK documents the same bounds for both)."""
@@ -495,8 +495,9 @@ def _metadata_maps(params: Mapping[str, Any], context: RuleContext) -> Iterator[
             yield f"shipping_options[{index}][shipping_rate_data][metadata]", value
 
 
-#: The top-level params under which _metadata_maps finds metadata.
-_METADATA_ROOTS = (*(keys[0] for keys in _METADATA_PATHS), "line_items", "shipping_options")
+#: The top-level params under which _metadata_maps finds metadata, and the paths inside a line item.
+_METADATA_ROOTS = (*(keys[0] for keys in _METADATA_PATHS), "shipping_options")
+_ITEM_METADATA = ("price_data.product_data.metadata", "metadata")
 
 
 def ruby_inspect(value: Any) -> str:
@@ -520,7 +521,7 @@ def _ruby_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-@rule("create", "seen", needs=_METADATA_ROOTS)
+@rule("create", "seen", needs=_METADATA_ROOTS, item_needs=_ITEM_METADATA)
 def metadata_limits(params: Mapping[str, Any], context: RuleContext) -> Iterator[Violation]:
     """At most 50 keys, keys of at most 40 characters without brackets, string values of at most 500.
 

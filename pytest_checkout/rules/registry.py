@@ -141,12 +141,11 @@ class Rule:
     name: str
     certainty: Certainty
     check: RuleFunction
-    #: Top-level params of which at least one must be there for the rule to have anything to say; the rule is
-    #: not run otherwise (empty: always run). A test holds every rule to it over the rule tests' params.
+    #: What the rule reads: top-level params (``needs``) and dotted paths inside a line item or an optional item
+    #: (``item_needs``: ``price``, ``price_data.product_data.metadata``). Without one of them given (not None)
+    #: the rule has nothing to say, and is not run; a rule that names neither always runs. A test holds every
+    #: rule to it over the rule tests' params.
     needs: tuple[str, ...] = ()
-    #: Keys of which at least one must be given in some line item or optional item (``price``,
-    #: ``adjustable_quantity``); the rule is not run otherwise (empty: no such condition). Held by a test as
-    #: ``needs`` is.
     item_needs: tuple[str, ...] = ()
     #: The values of ``mode`` the rule has anything to say in; not run in another mode, nor without one (empty:
     #: every mode). Held by a test as ``needs`` is.
@@ -181,9 +180,9 @@ def rule(
 ) -> Callable[[RuleFunction], RuleFunction]:
     """Register a rule; rules run in the order they are defined here.
 
-    ``needs``: the top-level params the rule reads; it runs only when one of them is given (not None). Every
-    request of the fake runs the rules, and most requests give few of the params most rules are about.
-    ``item_needs``: likewise, the keys of line items (and optional items) the rule reads.
+    ``needs`` and ``item_needs``: the top-level params, and the dotted paths inside line items and optional
+    items, that the rule reads; it runs only when one of them is given (not None). Every request of the fake
+    runs the rules, and most requests give few of the params most rules are about.
     ``modes``: the values of ``mode`` the rule has anything to say in.
     ``since`` / ``until``: a version gate (``versions.CHANGES``) the rule holds from, or holds before.
     """
@@ -194,6 +193,8 @@ def rule(
             raise ValueError(f"a rule {name!r} for {operation!r} is registered already")
         _RULES.append(Rule(operation, name, certainty, function, needs, item_needs, modes, since, until))
         _BY_OPERATION.setdefault(operation, []).append(_RULES[-1])
+        paths = _ITEM_PATHS.setdefault(operation, {})
+        paths.update((path, tuple(path.split("."))) for path in item_needs)
         _SELECTED.clear()
         return function
 
@@ -237,18 +238,19 @@ def _selected(operation: str, version: Any, params: Mapping[str, Any]) -> tuple[
         operation,
         version.gates if version is not None else _NO_GATES,
         given,
-        _item_keys(params),
+        _item_paths(operation, params),
         mode if isinstance(mode, str) else None,
     )
     found = _SELECTED.get(key)
     if found is None:
-        item_keys = key[3]
+        in_items = key[3]
         found = tuple(
             registered
             for registered in _BY_OPERATION.get(operation, ())
             if (registered.since is None and registered.until is None) or registered.applies_to(version)
-            if not registered.needs or not given.isdisjoint(registered.needs)
-            if not registered.item_needs or not item_keys.isdisjoint(registered.item_needs)
+            if (not registered.needs and not registered.item_needs)
+            or not given.isdisjoint(registered.needs)
+            or not in_items.isdisjoint(registered.item_needs)
             if not registered.modes or key[4] in registered.modes
         )
         if len(_SELECTED) >= _SELECTED_LIMIT:
@@ -264,24 +266,31 @@ def _given_keys(params: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(params)
 
 
-def _item_keys(params: Mapping[str, Any]) -> frozenset[str]:
-    """The keys given (not None) in any line item or optional item of ``params``."""
+def _item_paths(operation: str, params: Mapping[str, Any]) -> frozenset[str]:
+    """Which of the ``item_needs`` of ``operation``'s rules some line item or optional item gives (not None)."""
+    wanted = _ITEM_PATHS.get(operation)
+    if not wanted:
+        return _NONE_FOUND
     found: set[str] = set()
     for name in _ITEM_LISTS:
         items = params.get(name)
-        if isinstance(items, list):
-            for item in items:
-                if isinstance(item, MAPPINGS):
-                    found.update(_given_keys(item))
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            if isinstance(item, MAPPINGS):
+                found.update(path for path, keys in wanted.items() if _dig(item, *keys) is not None)
     return frozenset(found)
 
 
 _ITEM_LISTS = ("line_items", "optional_items")
+# Per operation, every path its rules' item_needs name, split at the dots.
+_ITEM_PATHS: dict[str, dict[str, tuple[str, ...]]] = {}
 
 # (operation, version's gates, given params, given keys of items, mode) -> the rules to run; emptied when a
 # rule is registered.
 _SELECTED: dict[tuple[str, frozenset[str], frozenset[str], frozenset[str], str | None], tuple[Rule, ...]] = {}
 _NO_GATES: frozenset[str] = frozenset()
+_NONE_FOUND: frozenset[str] = frozenset()
 #: Bounds the choices kept: a run that gives endless combinations of params starts the table again.
 _SELECTED_LIMIT = 4096
 
