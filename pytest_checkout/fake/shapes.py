@@ -105,8 +105,10 @@ class Packer:
         out = list(values)
         for i in positions:
             item = out[i]
-            if item is not None:
-                out[i] = shared(item)
+            # The commonest cases of ``shared`` without its call: a string, a value that is shared already.
+            if item is None or id(item) in _SHARED_IDS:
+                continue
+            out[i] = sys.intern(item) if type(item) is str and len(item) <= _INTERNED_LIMIT else shared(item)
         return tuple(out)
 
     def unpack(self, packed: tuple[Any, ...]) -> dict[str, Any]:
@@ -123,6 +125,8 @@ _SHARED: dict[str, Any] = {}
 # them already (a builder's constant, a stored value packed again) is recognised without its repr.
 _SHARED_IDS: set[int] = set()
 _SHARED_LIMIT = 200
+#: Strings up to this long are interned: an app's URLs, emails and names, but not a body-sized text.
+_INTERNED_LIMIT = _SHARED_LIMIT * 25
 
 
 def shared(value: Any) -> Any:
@@ -132,7 +136,7 @@ def shared(value: Any) -> Any:
     """
     kind = type(value)
     if kind is str:
-        return sys.intern(value) if len(value) <= _SHARED_LIMIT * 25 else value
+        return sys.intern(value) if len(value) <= _INTERNED_LIMIT else value
     if kind is dict or kind is list:
         if id(value) in _SHARED_IDS:
             return value
