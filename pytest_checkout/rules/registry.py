@@ -193,8 +193,12 @@ def rule(
             raise ValueError(f"a rule {name!r} for {operation!r} is registered already")
         _RULES.append(Rule(operation, name, certainty, function, needs, item_needs, modes, since, until))
         _BY_OPERATION.setdefault(operation, []).append(_RULES[-1])
-        paths = _ITEM_PATHS.setdefault(operation, {})
-        paths.update((path, tuple(path.split("."))) for path in item_needs)
+        if item_needs:
+            keys, deep = _ITEM_PATHS.get(operation, (frozenset(), ()))
+            more = tuple(
+                (path, tuple(path.split("."))) for path in item_needs if "." in path and path not in dict(deep)
+            )
+            _ITEM_PATHS[operation] = (keys | {path for path in item_needs if "." not in path}, deep + more)
         _SELECTED.clear()
         return function
 
@@ -267,24 +271,33 @@ def _given_keys(params: Mapping[str, Any]) -> frozenset[str]:
 
 
 def _item_paths(operation: str, params: Mapping[str, Any]) -> frozenset[str]:
-    """Which of the ``item_needs`` of ``operation``'s rules some line item or optional item gives (not None)."""
+    """Which of the ``item_needs`` of ``operation``'s rules some line item or optional item gives.
+
+    A key an item gives as None counts as given here (decoded params never hold None): the rule then runs, and
+    finds nothing. Only a skip has to be right.
+    """
     wanted = _ITEM_PATHS.get(operation)
-    if not wanted:
+    if wanted is None:
         return _NONE_FOUND
+    keys, deep = wanted
     found: set[str] = set()
     for name in _ITEM_LISTS:
         items = params.get(name)
         if not isinstance(items, list):
             continue
         for item in items:
-            if isinstance(item, MAPPINGS):
-                found.update(path for path, keys in wanted.items() if _dig(item, *keys) is not None)
+            if not isinstance(item, MAPPINGS):
+                continue
+            found.update(keys.intersection(item))
+            for path, steps in deep:
+                if path not in found and _dig(item, *steps) is not None:
+                    found.add(path)
     return frozenset(found)
 
 
 _ITEM_LISTS = ("line_items", "optional_items")
-# Per operation, every path its rules' item_needs name, split at the dots.
-_ITEM_PATHS: dict[str, dict[str, tuple[str, ...]]] = {}
+# Per operation, what its rules' item_needs name: the keys of an item, and the deeper paths split at the dots.
+_ITEM_PATHS: dict[str, tuple[frozenset[str], tuple[tuple[str, tuple[str, ...]], ...]]] = {}
 
 # (operation, version's gates, given params, given keys of items, mode) -> the rules to run; emptied when a
 # rule is registered.
