@@ -61,7 +61,7 @@ def _is_url(value: str) -> bool:
 # -- The registry ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # made by every rule that finds something: no instance dict
 class Violation:
     """What a rule found: Stripe's message, the param it names, its code, and the rule's name."""
 
@@ -133,7 +133,7 @@ class RuleContext:
 RuleFunction = Callable[[Mapping[str, Any], RuleContext], Iterator[Violation]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # read for each rule of each request: slots, not a dict
 class Rule:
     """A registered rule: the operation it applies to, its name, how sure we are, and the function."""
 
