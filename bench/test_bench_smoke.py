@@ -1,5 +1,5 @@
-"""Smoke tests of the benchmark scripts: ``bench_fake.py --quick``, ``bench_roads.py --smoke`` and
-``bench_served.py --smoke`` run to the end and write well-formed results; each script finds ``benchlib``.
+"""Smoke tests of the benchmark scripts: ``bench_fake.py --quick``, ``bench_roads.py --smoke``, ``bench_cold.py
+--smoke`` and ``bench_served.py --smoke`` run to the end and write well-formed results; each script finds ``benchlib``.
 
 No timing is asserted (the machines are shared and noisy); only that every figure is there. Not collected by
 ``make test`` (``testpaths`` is ``tests``): run it with ``python -m pytest bench/test_bench_smoke.py``.
@@ -155,3 +155,11 @@ def test_instructions_child_runs_each_road_without_valgrind() -> None:
     # What bench_instructions.py runs under valgrind (the count itself needs valgrind and minutes: not here).
     for road in ("floor", "stripe_client", "handle"):
         run(str(HERE / "bench_instructions.py"), "--child", road, "3", timeout=120)
+
+
+def test_cold_smoke_reports_every_setting() -> None:
+    proc = run(str(HERE / "bench_cold.py"), "--smoke")
+    lines = {line.split()[0]: line for line in proc.stdout.splitlines()[1:] if line.strip()}
+    assert set(lines) == {"floor_create", "hot", "after_floor_create", "in_place"}
+    for line in lines.values():
+        assert float(line.split()[1]) > 0
