@@ -231,9 +231,9 @@ def run_rules(
 def _selected(operation: str, version: Any, params: Mapping[str, Any]) -> tuple[Rule, ...]:
     """The rules of ``operation`` that hold in ``version``, in the request's mode, and need what it gives.
 
-    Which rules run depends only on the operation, the version's gates, which top-level params and which keys
-    of items are given (not None) and the mode, and few combinations of those recur in a test run: the choice
-    is kept per combination rather than made again, rule by rule, on every request.
+    Which rules run depends only on the operation, the version's gates, which top-level params are given (not
+    None), which of the paths the rules read in items are there, and the mode; few combinations of those recur
+    in a test run, so the choice is kept per combination rather than made again, rule by rule, on every request.
     """
     given = _given_keys(params)
     mode = params.get("mode")
@@ -299,8 +299,8 @@ _ITEM_LISTS = ("line_items", "optional_items")
 # Per operation, what its rules' item_needs name: the keys of an item, and the deeper paths split at the dots.
 _ITEM_PATHS: dict[str, tuple[frozenset[str], tuple[tuple[str, tuple[str, ...]], ...]]] = {}
 
-# (operation, version's gates, given params, given keys of items, mode) -> the rules to run; emptied when a
-# rule is registered.
+# (operation, version's gates, given params, item paths found, mode) -> the rules to run; emptied when a rule
+# is registered.
 _SELECTED: dict[tuple[str, frozenset[str], frozenset[str], frozenset[str], str | None], tuple[Rule, ...]] = {}
 _NO_GATES: frozenset[str] = frozenset()
 _NONE_FOUND: frozenset[str] = frozenset()
