@@ -424,6 +424,13 @@ def _decode_boolean(raw: _Raw, path: Path) -> Any:
     raise _invalid(f"Invalid boolean: {raw}", path, CODE_INVALID_BOOLEAN)
 
 
+def _string_for_container(raw: str, path: Path, message: str) -> str:
+    """A plain value where a hash or a list belongs: ``""`` stays (an attempt to unset), anything else is refused."""
+    if raw == "":
+        return raw
+    raise _invalid(message, path)
+
+
 def _compile_object(node: Node) -> Decoder:
     assert isinstance(node, Object)
     properties = node.properties
@@ -431,10 +438,8 @@ def _compile_object(node: Node) -> Decoder:
 
     def decode_object(raw: _Raw, path: Path) -> Any:
         if isinstance(raw, str):
-            if raw == "":
-                return raw
             # Guess: "Invalid hash" by analogy with the "Invalid array" seen live.
-            raise _invalid("Invalid hash", path)
+            return _string_for_container(raw, path, "Invalid hash")
         decoded: dict[str, Any] = {}
         for name, child in _named_items(raw, path).items():
             decoder = children.get(name)
@@ -460,9 +465,7 @@ def _compile_map(node: Node) -> Decoder:
 
     def decode_map(raw: _Raw, path: Path) -> Any:
         if isinstance(raw, str):
-            if raw == "":
-                return raw
-            raise _invalid("Invalid hash", path)  # guess, as for an object
+            return _string_for_container(raw, path, "Invalid hash")  # guess, as for an object
         if not values:
             values.append(_compiled(schema))
         decoder = values[0]
@@ -478,10 +481,8 @@ def _compile_array(node: Node) -> Decoder:
 
     def decode_array(raw: _Raw, path: Path) -> Any:
         if isinstance(raw, str):
-            if raw == "":
-                return raw
             # Seen live: "payment_method_types=card" is 400 "Invalid array", without a code.
-            raise _invalid("Invalid array", path)
+            return _string_for_container(raw, path, "Invalid array")
         if not items:
             items.append(_compiled(schema))
         decoder = items[0]

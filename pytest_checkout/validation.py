@@ -171,7 +171,7 @@ def _string_problems(
         return
     if kind is not None:
         for found in rules.check_format(kind, value, param):
-            yield Problem(found.message, param=found.param, code=found.code, source=found.rule)
+            yield _rule_problem(found)
 
 
 def _compile_scalar(expected: type[Any] | tuple[type[Any], ...], what: str) -> Callable[[nodes.Node, Path], Checker]:
@@ -432,7 +432,7 @@ def validate_params(
     if structural:
         raise structural[0].to_error()
     for found in rules.run_rules(operation, params, context):
-        raise InvalidRequestError(found.message, param=found.param, code=found.code)
+        raise _rule_problem(found).to_error()
 
 
 def _problems(
@@ -450,7 +450,11 @@ def _problems(
     # Stripe stops at the first structural error; check_params goes on to the rules, which then must not
     # trip over the malformed part (a rule that does is skipped, since the structural problem says enough).
     for found in rules.run_rules(operation, params, context, tolerate_errors=bool(structural)):
-        yield Problem(found.message, param=found.param, code=found.code, source=found.rule)
+        yield _rule_problem(found)
+
+
+def _rule_problem(found: rules.Violation) -> Problem:
+    return Problem(found.message, param=found.param, code=found.code, source=found.rule)
 
 
 def _check_arguments(operation: str, params: Mapping[str, Any], version: ApiVersion) -> None:
